@@ -1,0 +1,75 @@
+"""Application assembly: config, extensions, blueprints, security headers, errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ceu import config as cfg
+from ceu.extensions import csrf, db, limiter, login_manager, migrate
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def build_app(overrides: dict[str, Any] | None = None) -> Flask:
+    settings = overrides if overrides is not None else cfg.from_environment()
+    app = Flask(
+        "ceu",
+        instance_path=settings.get("INSTANCE_PATH") or str(cfg.instance_path()),
+        template_folder=str(cfg.PROJECT_ROOT / "templates"),
+        static_folder=str(cfg.PROJECT_ROOT / "static"),
+    )
+    app.config.update(cfg.DEFAULTS)
+    app.config.update(settings)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is empty")
+    if app.config.get("PROXY_COUNT"):
+        n = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(cfg.PROJECT_ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from ceu import models  # noqa: F401  (register every table with the metadata)
+    from ceu.auth.views import bp as auth_bp
+    from ceu.core.nav import init_nav
+    from ceu.core.views import bp as core_bp
+    from ceu.core.views import register_error_handlers
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    register_error_handlers(app)
+    init_nav(app)
+
+    @app.after_request
+    def security_headers(response):  # type: ignore[no-untyped-def]
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    return app

@@ -1,0 +1,170 @@
+"""Account writes. Keyword-only; flush, never commit."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from ceu.auth.models import Role, User, UserRole
+from ceu.auth.passwords import hash_password, password_problem, verify_password
+from ceu.extensions import db, utcnow
+
+# A hash computed once so that an unknown e-mail costs the same time as a wrong password.
+_DUMMY_HASH = hash_password("not-a-real-password-for-timing")
+
+
+class AccountError(ValueError):
+    """A user-facing reason an account action was refused."""
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
+
+
+def create_user(
+    *,
+    email: str,
+    full_name: str,
+    password: str,
+    roles: tuple[Role, ...] = (Role.LEARNER,),
+    credential: str = "",
+    license_number: str = "",
+    license_state: str = "",
+) -> User:
+    """Register an account; refuses duplicates and weak passwords with a clear reason."""
+    email = normalize_email(email)
+    if find_user_by_email(email) is not None:
+        raise AccountError("An account with this e-mail address already exists.")
+    problem = password_problem(password, email=email, name=full_name)
+    if problem:
+        raise AccountError(problem)
+    user = User(
+        email=email,
+        full_name=" ".join(full_name.split()),
+        password_hash=hash_password(password),
+        credential=credential.strip(),
+        license_number=license_number.strip(),
+        license_state=license_state.strip(),
+    )
+    wanted = {Role.LEARNER, *roles}
+    user.roles = [UserRole(role=str(r)) for r in sorted(wanted)]
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(*, email: str, password: str) -> User | None:
+    """The user for these credentials, or None — same work for unknown e-mail and bad password."""
+    user = find_user_by_email(email)
+    if user is None:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.is_active:
+        return None
+    user.last_login_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def change_password(*, user: User, current: str, new: str) -> None:
+    """Change a password after re-checking the current one."""
+    if not verify_password(user.password_hash, current):
+        raise AccountError("The current password is not correct.")
+    set_password(user=user, new=new)
+
+
+def set_password(*, user: User, new: str) -> None:
+    """Store a new password; every outstanding reset token becomes invalid."""
+    problem = password_problem(new, email=user.email, name=user.full_name)
+    if problem:
+        raise AccountError(problem)
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    db.session.flush()
+
+
+def update_profile(
+    *, user: User, full_name: str, credential: str, license_number: str, license_state: str
+) -> User:
+    """Save the professional profile used on certificates."""
+    name = " ".join(full_name.split())
+    if not name:
+        raise AccountError("Enter your full name as it should appear on certificates.")
+    user.full_name = name
+    user.credential = credential.strip()
+    user.license_number = license_number.strip()
+    user.license_state = license_state.strip()
+    db.session.flush()
+    return user
+
+
+def grant_role(*, user: User, role: Role) -> bool:
+    """Give a role; False when the user already had it."""
+    if user.has_role(role):
+        return False
+    user.roles.append(UserRole(role=str(role)))
+    db.session.flush()
+    return True
+
+
+def revoke_role(*, user: User, role: Role) -> bool:
+    """Take a role away (everyone stays a learner); False when the user did not have it."""
+    if role == Role.LEARNER:
+        raise AccountError("Every account is a learner; the learner role cannot be removed.")
+    for link in list(user.roles):
+        if link.role == role:
+            user.roles.remove(link)
+            db.session.flush()
+            return True
+    return False
+
+
+# --- password reset tokens: signed, expiring, single-use --------------------------------
+
+_SALT = "ceu.password-reset"
+
+
+def _fingerprint(user: User) -> str:
+    # Bound to the current password hash: once the password changes, the token is dead.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+
+
+def make_reset_token(*, user: User) -> str:
+    return _serializer().dumps({"uid": user.id, "fp": _fingerprint(user)})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The user a valid, unexpired, unused token belongs to, else None."""
+    max_age = int(current_app.config["PASSWORD_RESET_MAX_AGE"])
+    try:
+        data = _serializer().loads(token, max_age=max_age)
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("uid"), int):
+        return None
+    user = db.session.get(User, data["uid"])
+    if user is None or data.get("fp") != _fingerprint(user) or not user.is_active:
+        return None
+    return user
+
+
+def reset_password(*, token: str, new: str) -> User:
+    """Use a reset token once to set a new password."""
+    user = user_for_reset_token(token)
+    if user is None:
+        raise AccountError(
+            "This reset link is invalid, expired or already used. Ask for a new one."
+        )
+    set_password(user=user, new=new)
+    return user

@@ -1,0 +1,215 @@
+"""Registration, log-in and -out, profile, password change and reset."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from ceu.auth import services
+from ceu.auth.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    LogoutForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
+from ceu.auth.models import User
+from ceu.extensions import db, limiter, login_manager
+from ceu.mail import send_mail
+
+bp = Blueprint("auth", __name__)
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please log in to see this page."
+login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths; anything else goes home (no open redirect)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
+            return target
+    return url_for("core.home")
+
+
+def _login_email_key() -> str:
+    return "login-email:" + services.normalize_email(request.form.get("email", ""))[:254]
+
+
+def _limits() -> str:
+    return str(current_app.config["LOGIN_LIMITS"])
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def register() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                email=form.email.data or "",
+                full_name=form.full_name.data or "",
+                password=form.password.data or "",
+            )
+        except services.AccountError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(
+                "Welcome to ceu. Complete your professional profile before earning credit.",
+                "success",
+            )
+            return redirect(url_for("auth.profile"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("auth/register.html", form=form), status  # type: ignore[return-value]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_limits, methods=["POST"])
+@limiter.limit(_limits, methods=["POST"], key_func=_login_email_key)
+def login() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(email=form.email.data or "", password=form.password.data or "")
+        if user is not None:
+            db.session.commit()
+            login_user(user, remember=bool(form.remember.data))
+            flash("You are logged in.", "success")
+            return redirect(_safe_next(request.args.get("next")))
+        form.form_errors.append("The e-mail address or password is not correct.")
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("auth/login.html", form=form), status  # type: ignore[return-value]
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    LogoutForm()  # CSRF is checked globally; the form documents the intent
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("core.home"))
+
+
+@bp.route("/account/profile", methods=["GET", "POST"])
+@login_required
+def profile() -> str | Response:
+    user: User = current_user  # type: ignore[assignment]
+    form = ProfileForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                user=user,
+                full_name=form.full_name.data or "",
+                credential=form.credential.data or "",
+                license_number=form.license_number.data or "",
+                license_state=form.license_state.data or "",
+            )
+        except services.AccountError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("auth.profile"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("auth/profile.html", form=form, user=user), status  # type: ignore[return-value]
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> str | Response:
+    user: User = current_user  # type: ignore[assignment]
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                user=user, current=form.current.data or "", new=form.password.data or ""
+            )
+        except services.AccountError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            login_user(user)  # refresh the session after a credential change
+            flash("Your password is changed.", "success")
+            return redirect(url_for("auth.profile"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("auth/change_password.html", form=form), status  # type: ignore[return-value]
+
+
+RESET_SENT = (
+    "If an account exists for that address, we have sent it a link to choose a new password. "
+    "The link works once, for one hour."
+)
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+@limiter.limit("5 per minute; 20 per hour", methods=["POST"])
+def reset_request() -> str | Response:
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = services.find_user_by_email(form.email.data or "")
+        if user is not None and user.is_active:
+            token = services.make_reset_token(user=user)
+            link = url_for("auth.reset_password", token=token, _external=True)
+            send_mail(
+                to=user.email,
+                subject="Reset your ceu password",
+                body=(
+                    f"Hello {user.full_name},\n\nTo choose a new password, open this link "
+                    f"within one hour:\n\n{link}\n\nIf you did not ask for this, ignore this "
+                    "message; your password stays as it is.\n"
+                ),
+            )
+        flash(RESET_SENT, "info")
+        return redirect(url_for("auth.login"))
+    status = 422 if form.errors else 200
+    return render_template("auth/reset_request.html", form=form), status  # type: ignore[return-value]
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def reset_password(token: str) -> str | Response:
+    if services.user_for_reset_token(token) is None:
+        flash("This reset link is invalid, expired or already used. Ask for a new one.", "error")
+        return redirect(url_for("auth.reset_request"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token=token, new=form.password.data or "")
+        except services.AccountError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Your password is changed. Log in with the new password.", "success")
+            return redirect(url_for("auth.login"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("auth/reset_password.html", form=form), status  # type: ignore[return-value]

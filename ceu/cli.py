@@ -1,0 +1,129 @@
+"""The `ceu` console script: a Flask CLI group over create_app."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from ceu import create_app
+from ceu.auth import services as auth_services
+from ceu.auth.models import Role, User
+from ceu.extensions import db
+
+ROLE_CHOICE = click.Choice([r.value for r in Role])
+
+DEMO_ACCOUNTS = (
+    ("admin@example.org", "Ada Admin (demo)", (Role.ADMIN,)),
+    ("instructor@example.org", "Ivan Instructor (demo)", (Role.INSTRUCTOR,)),
+    ("learner@example.org", "Lena Learner (demo)", ()),
+)
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app())
+def cli() -> None:
+    """ceu continuing-education platform."""
+
+
+@cli.group()
+def users() -> None:
+    """Manage accounts and roles."""
+
+
+def _user_or_exit(email: str) -> User:
+    user = auth_services.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with e-mail {email!r}.")
+    return user
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True, help="Full name as on certificates.")
+@click.option("--role", "roles", type=ROLE_CHOICE, multiple=True, default=["learner"])
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Prompted when omitted (never put real passwords on a command line).",
+)
+@with_appcontext
+def users_create(email: str, full_name: str, roles: tuple[str, ...], password: str) -> None:
+    """Create an account with the given roles."""
+    try:
+        user = auth_services.create_user(
+            email=email,
+            full_name=full_name,
+            password=password,
+            roles=tuple(Role(r) for r in roles),
+        )
+    except auth_services.AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Created {user.email} with roles {', '.join(sorted(user.role_set))}.")
+
+
+@users.command("grant")
+@click.argument("email")
+@click.argument("role", type=ROLE_CHOICE)
+@with_appcontext
+def users_grant(email: str, role: str) -> None:
+    """Give ROLE to the account EMAIL."""
+    user = _user_or_exit(email)
+    changed = auth_services.grant_role(user=user, role=Role(role))
+    db.session.commit()
+    click.echo(f"{user.email}: {'granted' if changed else 'already has'} {role}.")
+
+
+@users.command("revoke")
+@click.argument("email")
+@click.argument("role", type=ROLE_CHOICE)
+@with_appcontext
+def users_revoke(email: str, role: str) -> None:
+    """Remove ROLE from the account EMAIL."""
+    user = _user_or_exit(email)
+    try:
+        changed = auth_services.revoke_role(user=user, role=Role(role))
+    except auth_services.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"{user.email}: {'removed' if changed else 'did not have'} {role}.")
+
+
+@users.command("list")
+@with_appcontext
+def users_list() -> None:
+    """List accounts and their roles."""
+    for user in db.session.scalars(select(User).order_by(User.email)):
+        click.echo(f"{user.email}\t{user.full_name}\t{','.join(sorted(user.role_set))}")
+
+
+@cli.command("demo-accounts")
+@with_appcontext
+def demo_accounts() -> None:
+    """Create the demo admin, instructor and learner once, printing their passwords once."""
+    created = []
+    for email, name, roles in DEMO_ACCOUNTS:
+        if auth_services.find_user_by_email(email) is not None:
+            continue
+        password = secrets.token_urlsafe(12)
+        auth_services.create_user(email=email, full_name=name, password=password, roles=roles)
+        created.append((email, password, roles))
+    db.session.commit()
+    if not created:
+        click.echo("Demo accounts already exist; their passwords were printed when they were made.")
+        return
+    click.echo("\nDemo accounts (shown once — note them now):")
+    for email, password, roles in created:
+        role = roles[0].value if roles else "learner"
+        click.echo(f"  {role:<10} {email:<26} password: {password}")
+    click.echo("")
+
+
+def main() -> None:
+    cli.main(prog_name="ceu", args=sys.argv[1:])

@@ -1,0 +1,123 @@
+"""Every route × every role: who may do what. A route without a line here fails the suite.
+
+Roles: anonymous, learner, other learner, instructor, other instructor, admin. "owner"
+objects (a learner's enrollment, attempt, certificate…) belong to `learner`, so
+`other_learner` must get 404 for them. POSTs are sent with a valid CSRF token and an empty
+body: the answer shows the access rule, not a successful action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from ceu.auth.models import Role
+from tests.conftest import csrf_from, log_in
+
+ROLES = ("anonymous", "learner", "other_learner", "instructor", "other_instructor", "admin")
+LOGIN = "login"  # redirect to the log-in page
+
+
+@dataclass(frozen=True)
+class Case:
+    endpoint: str
+    method: str
+    url: str | Callable[[dict[str, Any]], str]
+    expect: dict[str, int | str]
+    note: str = ""
+    data: dict[str, str] = field(default_factory=dict)
+
+
+def everyone(code: int | str) -> dict[str, int | str]:
+    return dict.fromkeys(ROLES, code)
+
+
+def signed_in(code: int | str) -> dict[str, int | str]:
+    return {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], code)}
+
+
+def anonymous_only(anon: int | str, others: int | str = 302) -> dict[str, int | str]:
+    return {"anonymous": anon, **dict.fromkeys(ROLES[1:], others)}
+
+
+MATRIX: list[Case] = [
+    Case("core.home", "GET", "/", everyone(200)),
+    Case("core.healthz", "GET", "/healthz", everyone(200)),
+    Case("static", "GET", "/static/css/app.css", everyone(200)),
+    Case("auth.register", "GET", "/register", anonymous_only(200)),
+    Case("auth.register", "POST", "/register", anonymous_only(422)),
+    Case("auth.login", "GET", "/login", anonymous_only(200)),
+    Case("auth.login", "POST", "/login", anonymous_only(422)),
+    Case("auth.logout", "POST", "/logout", signed_in(302)),
+    Case("auth.profile", "GET", "/account/profile", signed_in(200)),
+    Case("auth.profile", "POST", "/account/profile", signed_in(302),
+         note="fields left out keep their saved values"),
+    Case("auth.change_password", "GET", "/account/password", signed_in(200)),
+    Case("auth.change_password", "POST", "/account/password", signed_in(422)),
+    Case("auth.reset_request", "GET", "/password/reset", everyone(200)),
+    Case("auth.reset_request", "POST", "/password/reset", everyone(422)),
+    Case("auth.reset_password", "GET", "/password/reset/not-a-token", everyone(302),
+         note="an invalid token sends everyone back to the request form"),
+    Case("auth.reset_password", "POST", "/password/reset/not-a-token", everyone(302)),
+]
+
+
+def _case_id(case: Case) -> str:
+    return f"{case.method} {case.endpoint}"
+
+
+def test_every_route_has_a_line_in_the_matrix(app):
+    covered = {(c.endpoint, c.method) for c in MATRIX}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            if (rule.endpoint, method) not in covered:
+                missing.append(f"{method} {rule.rule} ({rule.endpoint})")
+    assert not missing, "routes without an access-matrix line:\n" + "\n".join(missing)
+
+
+@pytest.fixture
+def app_config(app_config):
+    """The matrix sends many requests from one address: limits are tested elsewhere."""
+    app_config["RATELIMIT_ENABLED"] = False
+    return app_config
+
+
+@pytest.fixture
+def actors(make_user) -> dict[str, Any]:
+    return {
+        "anonymous": None,
+        "learner": make_user(Role.LEARNER),
+        "other_learner": make_user(Role.LEARNER),
+        "instructor": make_user(Role.INSTRUCTOR),
+        "other_instructor": make_user(Role.INSTRUCTOR),
+        "admin": make_user(Role.ADMIN),
+    }
+
+
+@pytest.mark.parametrize("case", MATRIX, ids=_case_id)
+def test_access(case: Case, app, actors):
+    objects: dict[str, Any] = {"actors": actors}
+    url = case.url(objects) if callable(case.url) else case.url
+    failures = []
+    for role in ROLES:
+        client = app.test_client()
+        if actors[role] is not None:
+            log_in(client, actors[role])
+        if case.method == "GET":
+            resp = client.get(url)
+        else:
+            # any page with a form gives this session's CSRF token
+            token = csrf_from(client.get("/password/reset").get_data(as_text=True))
+            resp = client.open(url, method=case.method, data={**case.data, "csrf_token": token})
+        resp.close()
+        expected = case.expect[role]
+        got: int | str = resp.status_code
+        if expected == LOGIN:
+            got = LOGIN if resp.status_code == 302 and "/login" in resp.headers["Location"] else got
+        if got != expected:
+            failures.append(f"{role}: expected {expected}, got {got}")
+    assert not failures, f"{case.method} {url}: " + "; ".join(failures)
