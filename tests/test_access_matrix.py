@@ -53,14 +53,24 @@ MATRIX: list[Case] = [
     Case("auth.login", "POST", "/login", anonymous_only(422)),
     Case("auth.logout", "POST", "/logout", signed_in(302)),
     Case("auth.profile", "GET", "/account/profile", signed_in(200)),
-    Case("auth.profile", "POST", "/account/profile", signed_in(302),
-         note="fields left out keep their saved values"),
+    Case(
+        "auth.profile",
+        "POST",
+        "/account/profile",
+        signed_in(302),
+        note="fields left out keep their saved values",
+    ),
     Case("auth.change_password", "GET", "/account/password", signed_in(200)),
     Case("auth.change_password", "POST", "/account/password", signed_in(422)),
     Case("auth.reset_request", "GET", "/password/reset", everyone(200)),
     Case("auth.reset_request", "POST", "/password/reset", everyone(422)),
-    Case("auth.reset_password", "GET", "/password/reset/not-a-token", everyone(302),
-         note="an invalid token sends everyone back to the request form"),
+    Case(
+        "auth.reset_password",
+        "GET",
+        "/password/reset/not-a-token",
+        everyone(302),
+        note="an invalid token sends everyone back to the request form",
+    ),
     Case("auth.reset_password", "POST", "/password/reset/not-a-token", everyone(302)),
 ]
 
