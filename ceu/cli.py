@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+from pathlib import Path
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
@@ -12,6 +13,9 @@ from sqlalchemy import select
 from ceu import create_app
 from ceu.auth import services as auth_services
 from ceu.auth.models import Role, User
+from ceu.catalog import queries as catalog_queries
+from ceu.catalog import services as catalog_services
+from ceu.domain import content as dc
 from ceu.extensions import db
 
 ROLE_CHOICE = click.Choice([r.value for r in Role])
@@ -123,6 +127,88 @@ def demo_accounts() -> None:
         role = roles[0].value if roles else "learner"
         click.echo(f"  {role:<10} {email:<26} password: {password}")
     click.echo("")
+
+
+@cli.group()
+def courses() -> None:
+    """Validate, import and export course folders."""
+
+
+def _load_all(path: Path) -> tuple[list[dc.Course], list[str]]:
+    """Parse every course under PATH; (courses, error lines)."""
+    try:
+        folders = dc.find_course_dirs(path)
+    except dc.CourseInvalid as exc:
+        return [], [str(e) for e in exc.errors]
+    parsed: list[dc.Course] = []
+    errors: list[str] = []
+    for folder in folders:
+        try:
+            parsed.append(dc.load_course(folder))
+        except dc.CourseInvalid as exc:
+            errors.extend(str(e) for e in exc.errors)
+    return parsed, errors
+
+
+@courses.command("validate")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+def courses_validate(path: Path) -> None:
+    """Check every course under PATH; print each problem as file:line: message."""
+    parsed, errors = _load_all(path)
+    for line in errors:
+        click.echo(line, err=True)
+    if errors:
+        click.echo(f"{len(errors)} problem(s) found; nothing was imported.", err=True)
+        sys.exit(1)
+    for course in parsed:
+        questions = len(course.questions)
+        click.echo(
+            f"ok  {course.slug}: {len(course.modules)} modules, {questions} questions, "
+            f"{course.contact_hours.hours:g} contact hours"
+        )
+    if not parsed:
+        click.echo("No course folders found (a course folder has a course.yaml).")
+
+
+@courses.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@with_appcontext
+def courses_import(path: Path) -> None:
+    """Validate, then store every course under PATH as a new version when it changed."""
+    parsed, errors = _load_all(path)
+    if errors:
+        for line in errors:
+            click.echo(line, err=True)
+        click.echo(f"{len(errors)} problem(s) found; nothing was imported.", err=True)
+        sys.exit(1)
+    results = [catalog_services.import_course(parsed=course) for course in parsed]
+    db.session.commit()
+    for result in results:
+        state = "imported as" if result.created else "unchanged, still"
+        click.echo(f"{result.course.slug}: {state} version {result.version.number}")
+    if not results:
+        click.echo("No course folders found (a course folder has a course.yaml).")
+
+
+@courses.command("export")
+@click.argument("slug")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--version", "number", type=int, default=None, help="Default: the current one.")
+@with_appcontext
+def courses_export(slug: str, dest: Path, number: int | None) -> None:
+    """Write the course's files to DEST/SLUG/, exactly as they were imported."""
+    course = catalog_queries.course_by_slug(slug)
+    if course is None:
+        raise click.ClickException(f"No course with slug {slug!r}.")
+    versions = {v.number: v for v in course.versions}
+    version = versions.get(number) if number else course.current_version
+    if version is None:
+        raise click.ClickException(f"Course {slug!r} has no version {number}.")
+    target = dest / slug
+    if target.exists() and any(target.iterdir()):
+        raise click.ClickException(f"{target} exists and is not empty; choose another DEST.")
+    dc.write_course(catalog_queries.version_files(version), target)
+    click.echo(f"Wrote {slug} version {version.number} to {target}")
 
 
 def main() -> None:

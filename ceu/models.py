@@ -1,3 +1,5 @@
 """Import every feature's models so the metadata (create_all, Alembic) sees all tables."""
 
 from ceu.auth.models import User, UserRole  # noqa: F401
+from ceu.catalog.models import Course, CourseFile, CourseVersion, Module, Question  # noqa: F401
+from ceu.learning.models import Enrollment, ModuleProgress  # noqa: F401

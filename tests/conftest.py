@@ -6,10 +6,12 @@ is set. Each xdist worker has its own database; rows are deleted after every tes
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +19,7 @@ from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from ceu import create_app
@@ -208,3 +210,58 @@ def post_form(
     """Submit a form as a browser does: load the page, take its CSRF token, POST."""
     html = client.get(page or url).get_data(as_text=True)
     return client.post(url, data={**data, "csrf_token": csrf_from(html)}, **kw)
+
+
+EXAMPLE_COURSE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "minimal-course"
+
+
+@functools.cache
+def parsed_example_course() -> Any:
+    from ceu.domain.content import load_course
+
+    return load_course(EXAMPLE_COURSE)
+
+
+@pytest.fixture
+def course(app: Flask) -> Any:
+    """The example course, imported and published (two modules, a small bank)."""
+    from ceu.catalog.services import import_course
+
+    result = import_course(parsed=parsed_example_course())
+    _db.session.commit()
+    return result.course
+
+
+@pytest.fixture
+def enroll(app: Flask) -> Callable[..., Any]:
+    from ceu.learning.services import enroll as enroll_service
+
+    def do(user: User, course: Any) -> Any:
+        enrollment = enroll_service(user=user, course=course)
+        _db.session.commit()
+        return enrollment
+
+    return do
+
+
+class StatementCounter:
+    """Counts SQL statements sent while active (for constant-queries-per-page tests)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _count(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE")):
+            self.statements.append(statement)
+
+    def __enter__(self) -> StatementCounter:
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)

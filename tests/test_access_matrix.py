@@ -39,6 +39,16 @@ def signed_in(code: int | str) -> dict[str, int | str]:
     return {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], code)}
 
 
+def owner_only(code: int | str, *, others: int | str) -> dict[str, int | str]:
+    """The owning learner gets `code`; every other signed-in user gets `others`."""
+    return {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], others), "learner": code}
+
+
+def owner_or_staff(code: int | str, *, others: int | str) -> dict[str, int | str]:
+    """The owner and staff (instructors, admins) get `code`; other learners get `others`."""
+    return {**dict.fromkeys(ROLES, code), "anonymous": LOGIN, "other_learner": others}
+
+
 def anonymous_only(anon: int | str, others: int | str = 302) -> dict[str, int | str]:
     return {"anonymous": anon, **dict.fromkeys(ROLES[1:], others)}
 
@@ -64,6 +74,32 @@ MATRIX: list[Case] = [
     Case("auth.change_password", "POST", "/account/password", signed_in(422)),
     Case("auth.reset_request", "GET", "/password/reset", everyone(200)),
     Case("auth.reset_request", "POST", "/password/reset", everyone(422)),
+    Case("learning.catalog", "GET", "/courses", everyone(200)),
+    Case("learning.course_page", "GET", "/courses/minimal-course", everyone(200)),
+    Case("learning.enroll", "POST", "/courses/minimal-course/enroll", signed_in(302)),
+    Case(
+        "learning.withdraw",
+        "POST",
+        "/courses/minimal-course/withdraw",
+        owner_only(302, others=404),
+        note="only the enrolled learner has an enrollment to withdraw",
+    ),
+    Case("learning.resume", "GET", "/courses/minimal-course/resume", owner_only(302, others=404)),
+    Case(
+        "learning.module_page",
+        "GET",
+        "/courses/minimal-course/modules/1",
+        owner_or_staff(200, others=404),
+        note="enrolled learners read; instructors and admins preview",
+    ),
+    Case(
+        "learning.complete_module",
+        "POST",
+        "/courses/minimal-course/modules/1/complete",
+        owner_or_staff(302, others=404),
+        note="staff get a 'preview only' redirect and nothing is recorded",
+    ),
+    Case("learning.dashboard", "GET", "/dashboard", signed_in(200)),
     Case(
         "auth.reset_password",
         "GET",
@@ -97,10 +133,13 @@ def app_config(app_config):
 
 
 @pytest.fixture
-def actors(make_user) -> dict[str, Any]:
+def actors(make_user, course, enroll) -> dict[str, Any]:
+    """Users for every role; `learner` owns the objects (enrolled in the example course)."""
+    learner = make_user(Role.LEARNER)
+    enroll(learner, course)
     return {
         "anonymous": None,
-        "learner": make_user(Role.LEARNER),
+        "learner": learner,
         "other_learner": make_user(Role.LEARNER),
         "instructor": make_user(Role.INSTRUCTOR),
         "other_instructor": make_user(Role.INSTRUCTOR),

@@ -46,3 +46,20 @@ def role_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., 
         return wrapped
 
     return decorator
+
+
+def can_preview_courses(user: Any) -> bool:
+    """Instructors and admins read any module without enrolling (no progress is kept)."""
+    return is_instructor(user)
+
+
+def can_read_module(user: Any, enrollment: Any) -> bool:
+    """Enrolled learners (active or finished) read their course's modules; staff preview."""
+    if can_preview_courses(user):
+        return True
+    return (
+        enrollment is not None
+        and getattr(user, "is_authenticated", False)
+        and enrollment.user_id == user.id
+        and enrollment.status in ("active", "completed")
+    )

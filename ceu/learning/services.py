@@ -1,0 +1,102 @@
+"""Learner writes: enroll, withdraw, record reading. Keyword-only; flush, never commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ceu.auth.models import User
+from ceu.catalog.models import Course, Module
+from ceu.domain.completion import credit_time
+from ceu.extensions import db, utcnow
+from ceu.learning.models import Enrollment, EnrollmentStatus, ModuleProgress
+
+READING_GAP_CAP_SECONDS = 600  # an idle tab counts for at most ten minutes
+
+
+class EnrollmentError(ValueError):
+    """A user-facing reason an enrollment action was refused."""
+
+
+def enroll(*, user: User, course: Course) -> Enrollment:
+    """Enroll (or re-enroll) a learner; a new enrollment pins the course's current version."""
+    if not course.is_published or course.current_version_id is None:
+        raise EnrollmentError("This course is not open for enrollment.")
+    enrollment = db.session.scalar(
+        select(Enrollment).where(Enrollment.user_id == user.id, Enrollment.course_id == course.id)
+    )
+    if enrollment is None:
+        enrollment = Enrollment(
+            user_id=user.id, course_id=course.id, version_id=course.current_version_id
+        )
+        db.session.add(enrollment)
+    elif enrollment.status == EnrollmentStatus.WITHDRAWN:
+        enrollment.reactivate()
+    db.session.flush()
+    return enrollment
+
+
+def withdraw(*, enrollment: Enrollment) -> Enrollment:
+    """Leave a course; progress and history are kept for a later return."""
+    enrollment.withdraw()
+    db.session.flush()
+    return enrollment
+
+
+def _progress_for(enrollment: Enrollment, module_id: int) -> ModuleProgress | None:
+    return db.session.scalar(
+        select(ModuleProgress).where(
+            ModuleProgress.enrollment_id == enrollment.id, ModuleProgress.module_id == module_id
+        )
+    )
+
+
+def record_module_view(
+    *, enrollment: Enrollment, module: Module, now: datetime | None = None
+) -> ModuleProgress:
+    """Credit the time since the last page view to the module read then; start this one."""
+    now = now or utcnow()
+    _credit_previous(enrollment, now)
+    progress = _progress_for(enrollment, module.id)
+    if progress is None:
+        progress = ModuleProgress(
+            enrollment_id=enrollment.id, module_id=module.id, first_viewed_at=now
+        )
+        try:
+            with db.session.begin_nested():  # two tabs may open the same module at once
+                db.session.add(progress)
+        except IntegrityError:
+            found = _progress_for(enrollment, module.id)
+            if found is None:  # the other writer's row vanished: let the caller see it
+                raise
+            progress = found
+    enrollment.last_module_id = module.id
+    enrollment.last_seen_at = now
+    db.session.flush()
+    return progress
+
+
+def complete_module(
+    *, enrollment: Enrollment, module: Module, now: datetime | None = None
+) -> ModuleProgress:
+    """Mark a module read (idempotent), crediting the reading time up to now."""
+    now = now or utcnow()
+    progress = record_module_view(enrollment=enrollment, module=module, now=now)
+    if progress.completed_at is None:
+        progress.completed_at = now
+    db.session.flush()
+    return progress
+
+
+def _credit_previous(enrollment: Enrollment, now: datetime) -> None:
+    if enrollment.last_module_id is None or enrollment.last_seen_at is None:
+        return
+    gap = (now - enrollment.last_seen_at).total_seconds()
+    seconds = credit_time(gap, cap_seconds=READING_GAP_CAP_SECONDS)
+    if seconds <= 0:
+        return
+    previous = _progress_for(enrollment, enrollment.last_module_id)
+    if previous is not None:
+        previous.seconds_spent += seconds
