@@ -54,10 +54,12 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     from ceu.core.views import bp as core_bp
     from ceu.core.views import register_error_handlers
     from ceu.learning.views import bp as learning_bp
+    from ceu.quiz.views import bp as quiz_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(learning_bp)
+    app.register_blueprint(quiz_bp)
     register_error_handlers(app)
     init_nav(app)
 

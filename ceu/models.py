@@ -3,3 +3,4 @@
 from ceu.auth.models import User, UserRole  # noqa: F401
 from ceu.catalog.models import Course, CourseFile, CourseVersion, Module, Question  # noqa: F401
 from ceu.learning.models import Enrollment, ModuleProgress  # noqa: F401
+from ceu.quiz.models import Attempt  # noqa: F401

@@ -100,6 +100,41 @@ MATRIX: list[Case] = [
         note="staff get a 'preview only' redirect and nothing is recorded",
     ),
     Case("learning.dashboard", "GET", "/dashboard", signed_in(200)),
+    Case("quiz.overview", "GET", "/courses/minimal-course/post-test", owner_only(200, others=404)),
+    Case(
+        "quiz.start",
+        "POST",
+        "/courses/minimal-course/post-test/start",
+        owner_only(302, others=404),
+        note="the owner is sent back with 'read every module first'",
+    ),
+    Case(
+        "quiz.start_check",
+        "POST",
+        "/courses/minimal-course/modules/1/check",
+        owner_only(302, others=404),
+    ),
+    Case("quiz.take", "GET", lambda o: f"/attempts/{o['attempt'].id}", owner_only(200, others=404)),
+    Case(
+        "quiz.save",
+        "POST",
+        lambda o: f"/attempts/{o['attempt'].id}/save",
+        owner_only(302, others=404),
+    ),
+    Case(
+        "quiz.submit",
+        "POST",
+        lambda o: f"/attempts/{o['attempt'].id}/submit",
+        owner_only(422, others=404),
+        note="an empty submit lists the unanswered questions",
+    ),
+    Case(
+        "quiz.result",
+        "GET",
+        lambda o: f"/attempts/{o['attempt'].id}/result",
+        owner_only(302, others=404),
+        note="an attempt in progress redirects to its form",
+    ),
     Case(
         "auth.reset_password",
         "GET",
@@ -135,9 +170,18 @@ def app_config(app_config):
 @pytest.fixture
 def actors(make_user, course, enroll) -> dict[str, Any]:
     """Users for every role; `learner` owns the objects (enrolled in the example course)."""
+    from ceu.extensions import db
+    from ceu.quiz.models import AttemptKind
+    from ceu.quiz.services import start_attempt
+
     learner = make_user(Role.LEARNER)
-    enroll(learner, course)
+    enrollment = enroll(learner, course)
+    attempt = start_attempt(
+        enrollment=enrollment, kind=AttemptKind.KNOWLEDGE_CHECK, module_position=1
+    )
+    db.session.commit()
     return {
+        "attempt": attempt,
         "anonymous": None,
         "learner": learner,
         "other_learner": make_user(Role.LEARNER),
@@ -149,7 +193,7 @@ def actors(make_user, course, enroll) -> dict[str, Any]:
 
 @pytest.mark.parametrize("case", MATRIX, ids=_case_id)
 def test_access(case: Case, app, actors):
-    objects: dict[str, Any] = {"actors": actors}
+    objects: dict[str, Any] = {"actors": actors, "attempt": actors["attempt"]}
     url = case.url(objects) if callable(case.url) else case.url
     failures = []
     for role in ROLES:

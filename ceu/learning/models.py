@@ -39,6 +39,10 @@ class Enrollment(db.Model):  # type: ignore[name-defined,misc]
         ForeignKey("module.id", ondelete="SET NULL"), default=None
     )
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # written by later steps (quiz, evaluation) so that completion reads one row
+    post_test_passed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    post_test_score: Mapped[float | None] = mapped_column(default=None)
+    evaluation_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     course: Mapped[Course] = relationship()
     version: Mapped[CourseVersion] = relationship()

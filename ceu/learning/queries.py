@@ -76,24 +76,31 @@ def _enrollment_stats(user: User | None, course_ids: list[int]) -> dict[int, tup
         return {}
     done = func.count(ModuleProgress.completed_at)
     rows = db.session.execute(
-        select(Enrollment.course_id, Enrollment.status, CourseVersion.module_count, done)
+        select(Enrollment, CourseVersion.module_count, done)
         .join(CourseVersion, CourseVersion.id == Enrollment.version_id)
         .outerjoin(ModuleProgress, ModuleProgress.enrollment_id == Enrollment.id)
         .where(Enrollment.user_id == user.id, Enrollment.course_id.in_(course_ids))
-        .group_by(Enrollment.course_id, Enrollment.status, CourseVersion.module_count)
+        .group_by(Enrollment.id, CourseVersion.module_count)
     ).all()
-    profile = bool(user.has_complete_profile)
     return {
-        course_id: (
-            status,
-            100
-            if status == EnrollmentStatus.COMPLETED
-            else percent_from_counts(
-                modules_total=total, modules_complete=complete, profile_complete=profile
-            ),
-        )
-        for course_id, status, total, complete in rows
+        e.course_id: (e.status, enrollment_percent(e, user, total, complete))
+        for e, total, complete in rows
     }
+
+
+def enrollment_percent(
+    enrollment: Enrollment, user: User, modules_total: int, modules_complete: int
+) -> int:
+    """Progress for list pages, from counts aggregated in SQL."""
+    if enrollment.status == EnrollmentStatus.COMPLETED:
+        return 100
+    return percent_from_counts(
+        modules_total=modules_total,
+        modules_complete=modules_complete,
+        post_test_passed=enrollment.post_test_passed_at is not None,
+        evaluation_submitted=enrollment.evaluation_submitted_at is not None,
+        profile_complete=bool(user.has_complete_profile),
+    )
 
 
 def published_course(slug: str) -> tuple[Course, CourseVersion] | None:
@@ -148,8 +155,9 @@ def learner_state(
     modules: list[Module],
     progress: dict[int, ModuleProgress],
     minimum_reading_minutes: float,
+    enrollment: Enrollment | None = None,
 ) -> LearnerState:
-    """The pure completion input for one enrollment (post-test and evaluation come later)."""
+    """The pure completion input for one enrollment."""
     return LearnerState(
         modules=tuple(
             ModuleStatus(
@@ -161,6 +169,9 @@ def learner_state(
             for m in modules
         ),
         minimum_reading_minutes=minimum_reading_minutes,
+        post_test_passed=enrollment is not None and enrollment.post_test_passed_at is not None,
+        evaluation_submitted=enrollment is not None
+        and enrollment.evaluation_submitted_at is not None,
         profile_complete=user.has_complete_profile,
     )
 
@@ -189,7 +200,6 @@ def dashboard(user: User) -> list[DashboardRow]:
         .group_by(Enrollment.id, Course.id, CourseVersion.id, last_module.position)
         .order_by(Enrollment.last_seen_at.desc().nulls_last(), Enrollment.enrolled_at.desc())
     ).all()
-    profile = user.has_complete_profile
     return [
         DashboardRow(
             enrollment=e,
@@ -197,11 +207,7 @@ def dashboard(user: User) -> list[DashboardRow]:
             version=v,
             modules_complete=n,
             last_module_position=pos,
-            percent=100
-            if e.status == EnrollmentStatus.COMPLETED
-            else percent_from_counts(
-                modules_total=v.module_count, modules_complete=n, profile_complete=profile
-            ),
+            percent=enrollment_percent(e, user, v.module_count, n),
         )
         for e, c, v, n, pos in rows
     ]

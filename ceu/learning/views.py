@@ -11,6 +11,7 @@ from ceu.core.nav import NavLink, add_nav_link, everyone, signed_in
 from ceu.domain import completion
 from ceu.extensions import db, utcnow
 from ceu.learning import queries, services
+from ceu.learning.dashboard import panels_for
 from ceu.learning.forms import ActionForm
 from ceu.learning.models import InvalidTransition
 
@@ -58,6 +59,7 @@ def course_page(slug: str) -> str:
             modules=modules,
             progress=progress,
             minimum_reading_minutes=shown.front["post_test"]["minimum_reading_minutes"],
+            enrollment=enrollment,
         )
         owed = completion.outstanding(state)
     return render_template(
@@ -212,4 +214,5 @@ def dashboard() -> str:
         hours_this_year=this_year,
         hours_total=total,
         year=utcnow().year,
+        panels=panels_for(current_user),
     )

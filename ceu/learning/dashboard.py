@@ -1,0 +1,19 @@
+"""Dashboard panels: later features (quiz history, certificates) add their own sections."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Panel = Callable[[Any], tuple[str, dict[str, Any]] | None]
+_PANELS: list[Panel] = []
+
+
+def add_dashboard_panel(panel: Panel) -> None:
+    """Register once at import: panel(user) -> (template, context) or None to hide."""
+    if panel not in _PANELS:
+        _PANELS.append(panel)
+
+
+def panels_for(user: Any) -> list[tuple[str, dict[str, Any]]]:
+    return [shown for panel in _PANELS if (shown := panel(user)) is not None]

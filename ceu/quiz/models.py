@@ -1,0 +1,97 @@
+"""Attempts at the post-test and knowledge checks, each a frozen snapshot of what it showed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ceu.extensions import UTCDateTime, db, utcnow
+from ceu.learning.models import Enrollment, InvalidTransition
+
+
+class AttemptKind(StrEnum):
+    POST_TEST = "post_test"
+    KNOWLEDGE_CHECK = "knowledge_check"
+
+
+class AttemptState(StrEnum):
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    GRADED = "graded"
+    EXPIRED = "expired"  # the time limit ran out: graded on what was saved
+
+
+FINAL_STATES = (AttemptState.GRADED, AttemptState.EXPIRED)
+
+
+class Attempt(db.Model):  # type: ignore[name-defined,misc]
+    """One sitting. `form` snapshots the items exactly as shown (text, option order, key)."""
+
+    __table_args__ = (
+        UniqueConstraint("enrollment_id", "kind", "module_position", "number"),
+        # at most one attempt in progress per learner and test, enforced by the database
+        Index(
+            "uq_attempt_one_in_progress",
+            "enrollment_id",
+            "kind",
+            "module_position",
+            unique=True,
+            sqlite_where=text("state = 'in_progress'"),
+            postgresql_where=text("state = 'in_progress'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrollment.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    # 0 for the post-test; the module's position for a knowledge check
+    module_position: Mapped[int] = mapped_column(Integer, default=0)
+    number: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20), default=AttemptState.IN_PROGRESS.value)
+    form: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    answers: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    answers_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    score: Mapped[float | None] = mapped_column(Float, default=None)
+    is_passed: Mapped[bool | None] = mapped_column(default=None)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+    enrollment: Mapped[Enrollment] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == AttemptState.IN_PROGRESS
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_STATES
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.deadline_at is not None and now >= self.deadline_at
+
+    def save_answers(self, answers: dict[str, list[str]], now: datetime) -> None:
+        if not self.is_open:
+            raise InvalidTransition(f"cannot change answers of an attempt that is {self.state}")
+        self.answers = answers
+        self.answers_saved_at = now
+
+    def record_grade(
+        self, *, score: float, passed: bool, result: dict[str, Any], now: datetime, expired: bool
+    ) -> None:
+        """submitted -> graded (or expired): the only way a score is written."""
+        if self.state != AttemptState.SUBMITTED:
+            raise InvalidTransition(f"cannot grade an attempt that is {self.state}")
+        self.state = AttemptState.EXPIRED if expired else AttemptState.GRADED
+        self.score = score
+        self.is_passed = passed
+        self.result = result
+        self.graded_at = now

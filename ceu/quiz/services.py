@@ -1,0 +1,297 @@
+"""Quiz writes: start, save, submit and grade attempts. Keyword-only; flush, never commit.
+
+Submitting is safe under double clicks, two tabs, replays and true parallelism: the
+in_progress -> submitted step is one conditional UPDATE, so exactly one request wins and
+every other one sees the attempt already submitted and shows the same result.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ceu.catalog.models import Module, Question
+from ceu.domain import grading
+from ceu.domain.questions import InvalidResponse, OptionSpec, QuestionSpec
+from ceu.extensions import db, utcnow
+from ceu.learning.models import Enrollment
+from ceu.quiz import queries
+from ceu.quiz.models import Attempt, AttemptKind, AttemptState
+
+
+class QuizError(ValueError):
+    """A user-facing reason a quiz action was refused; nothing was changed."""
+
+
+def _rng() -> random.Random:
+    return random.Random(secrets.randbits(64))  # noqa: S311 (fairness, not secrecy)
+
+
+def _snapshot(question: Question, module: Module, option_order: Sequence[str]) -> dict[str, Any]:
+    """Everything needed to show, grade and review the item later, frozen at draw time."""
+    options = {o["id"]: o for o in question.content["options"]}
+    sections = {s["id"]: s["title"] for s in module.sections}
+    return {
+        "id": question.qid,
+        "question_id": question.id,
+        "content_hash": question.content_hash,
+        "type": question.type,
+        "stem": question.content["stem"],
+        "options": [options[i] for i in option_order],
+        "key": list(question.content["key"]),
+        "objectives": list(question.objectives),
+        "module": module.slug,
+        "module_position": module.position,
+        "module_title": module.title,
+        "section": question.section,
+        "section_title": sections.get(question.section, question.section),
+    }
+
+
+def _draw(
+    modules: Sequence[Module],
+    pool: str,
+    blueprint: Sequence[tuple[str, int]],
+    avoid: frozenset[str],
+) -> list[dict[str, Any]]:
+    by_slug = {m.slug: m for m in modules}
+    questions = db.session.scalars(
+        select(Question)
+        .where(Question.module_id.in_([m.id for m in modules]), Question.pool == pool)
+        .order_by(Question.module_id, Question.position)
+    ).all()
+    module_of = {m.id: m for m in modules}
+    refs = [
+        grading.ItemRef(
+            id=q.qid,
+            module=module_of[q.module_id].slug,
+            objectives=tuple(q.objectives),
+            difficulty=q.difficulty,
+            type=q.type,
+            option_ids=tuple(o["id"] for o in q.content["options"]),
+        )
+        for q in questions
+    ]
+    form = grading.draw_form(refs, blueprint, _rng(), avoid=avoid)
+    by_qid = {q.qid: q for q in questions}
+    return [
+        _snapshot(
+            by_qid[item.id], by_slug[module_of[by_qid[item.id].module_id].slug], item.option_order
+        )
+        for item in form.items
+    ]
+
+
+def start_attempt(
+    *,
+    enrollment: Enrollment,
+    kind: AttemptKind,
+    module_position: int = 0,
+    now: datetime | None = None,
+) -> Attempt:
+    """Resume the attempt in progress, or draw a new form when the policy allows one."""
+    now = now or utcnow()
+    existing = queries.open_attempt(enrollment, kind, module_position)
+    if existing is not None:
+        return existing
+    version = enrollment.version
+    modules = list(version.modules)
+    previous = queries.attempts(enrollment, kind, module_position)
+    if kind == AttemptKind.POST_TEST:
+        _check_post_test_allowed(enrollment, previous, now)
+        policy = version.front["post_test"]
+        blueprint = [(e["module"], e["items"]) for e in policy["blueprint"]]
+        time_limit = policy["time_limit_minutes"]
+    else:
+        module = next((m for m in modules if m.position == module_position), None)
+        if module is None:
+            raise QuizError("This module has no knowledge check.")
+        count = min(
+            version.front["knowledge_check"]["items"],
+            sum(1 for q in module.questions if q.pool == "knowledge_check"),
+        )
+        if count == 0:
+            raise QuizError("This module has no knowledge check.")
+        modules, blueprint, time_limit = [module], [(module.slug, count)], None
+    avoid = frozenset(item["id"] for item in previous[-1].form) if previous else frozenset()
+    pool = "post_test" if kind == AttemptKind.POST_TEST else "knowledge_check"
+    attempt = Attempt(
+        enrollment_id=enrollment.id,
+        kind=kind.value,
+        module_position=module_position,
+        number=len(previous) + 1,
+        form=_draw(modules, pool, blueprint, avoid),
+        answers={},
+        started_at=now,
+        deadline_at=now + timedelta(minutes=time_limit) if time_limit else None,
+    )
+    try:
+        with db.session.begin_nested():  # a second tab may start the same test right now
+            db.session.add(attempt)
+    except IntegrityError:
+        winner = queries.open_attempt(enrollment, kind, module_position)
+        if winner is None:
+            raise QuizError("The test could not be started; please try again.") from None
+        return winner
+    return attempt
+
+
+def _check_post_test_allowed(
+    enrollment: Enrollment, previous: list[Attempt], now: datetime
+) -> None:
+    policy = enrollment.version.front["post_test"]
+    if not enrollment.is_active:
+        raise QuizError("You are not enrolled in this course.")
+    if not queries.post_test_unlocked(enrollment):
+        raise QuizError("The post-test opens once you have read every module.")
+    finished = [a for a in previous if a.is_final]
+    if enrollment.post_test_passed_at is not None:  # the result of record already passes
+        raise QuizError("You have already passed the post-test.")
+    left = grading.attempts_left(len(finished), policy["max_attempts"])
+    if left is not None and left <= 0:
+        raise QuizError("You have used every attempt this course allows.")
+    last_end = max((a.graded_at for a in finished if a.graded_at), default=None)
+    allowed_at = grading.next_attempt_allowed_at(last_end, policy["wait_hours_between_attempts"])
+    if allowed_at is not None and now < allowed_at:
+        raise QuizError(f"Your next attempt opens at {allowed_at:%Y-%m-%d %H:%M} UTC.")
+
+
+def _specs(attempt: Attempt) -> list[QuestionSpec]:
+    return [
+        QuestionSpec(
+            id=item["id"],
+            type=item["type"],
+            options=tuple(OptionSpec(o["id"], o["text"], o["rationale"]) for o in item["options"]),
+            key=tuple(item["key"]),
+        )
+        for item in attempt.form
+    ]
+
+
+def read_answers(attempt: Attempt, raw: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """The form's answers as {question id: [option ids]}; QuizError when malformed."""
+    fields = {k[2:]: list(v) for k, v in raw.items() if k.startswith("q-")}
+    try:
+        parsed = grading.parse_responses(_specs(attempt), fields)
+    except InvalidResponse as exc:
+        raise QuizError(str(exc)) from exc
+    return {qid: sorted(choice) for qid, choice in parsed.items() if choice}
+
+
+def save_answers(
+    *, attempt: Attempt, raw: Mapping[str, Sequence[str]], now: datetime | None = None
+) -> Attempt:
+    """Keep the learner's answers so far (the attempt survives a closed browser)."""
+    now = now or utcnow()
+    if attempt.is_open and attempt.is_overdue(now):
+        return finish_overdue(attempt=attempt, now=now)
+    answers = read_answers(attempt, raw)
+    if not attempt.is_open:
+        raise QuizError("This attempt is already submitted; your answers can no longer change.")
+    attempt.save_answers(answers, now)
+    db.session.flush()
+    return attempt
+
+
+def submit_attempt(
+    *, attempt: Attempt, raw: Mapping[str, Sequence[str]] | None, now: datetime | None = None
+) -> Attempt:
+    """Save the final answers and grade once; a repeated submit returns the same result."""
+    now = now or utcnow()
+    if not attempt.is_open:
+        return attempt  # double click, second tab or replay: already graded
+    expired = attempt.is_overdue(now)
+    answers = attempt.answers if expired or raw is None else read_answers(attempt, raw)
+    claimed = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS.value)
+        .values(state=AttemptState.SUBMITTED.value, submitted_at=now, answers=answers)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(attempt)
+    if claimed != 1:
+        return attempt  # another request won the race and graded it
+    _grade(attempt, now=now, expired=expired)
+    return attempt
+
+
+def finish_overdue(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """Past the time limit: grade what was saved (the server's clock decides)."""
+    return submit_attempt(attempt=attempt, raw=None, now=now or utcnow())
+
+
+def _grade(attempt: Attempt, *, now: datetime, expired: bool) -> None:
+    front = attempt.enrollment.version.front
+    partial = front["post_test"]["multiple_response_scoring"] == "partial"
+    entries = [
+        grading.GradableEntry(
+            spec=spec,
+            response=frozenset(attempt.answers.get(spec.id, [])),
+            objectives=tuple(item["objectives"]),
+            module=item["module"],
+            section=item["section"],
+        )
+        for spec, item in zip(_specs(attempt), attempt.form, strict=True)
+    ]
+    result = grading.grade_form(entries, partial_credit=partial)
+    passed = grading.is_pass(result.score, front["post_test"]["pass_mark"])
+    _record(attempt, result, passed, now, expired)
+
+
+def _record(
+    attempt: Attempt, result: grading.GradeResult, passed: bool, now: datetime, expired: bool
+) -> None:
+    attempt.record_grade(
+        score=result.score,
+        passed=passed if attempt.kind == AttemptKind.POST_TEST else result.score == 1,
+        result={
+            "points": result.points,
+            "possible": result.possible,
+            "items": {r.id: {"score": r.score, "is_correct": r.is_correct} for r in result.items},
+            "by_objective": [
+                {
+                    "objective": o.objective,
+                    "correct": o.correct,
+                    "total": o.total,
+                    "module": o.module,
+                    "sections": list(o.sections),
+                }
+                for o in result.by_objective
+            ],
+        },
+        now=now,
+        expired=expired,
+    )
+    db.session.flush()
+    if attempt.kind == AttemptKind.POST_TEST:
+        _update_result_of_record(attempt.enrollment, now)
+
+
+def _update_result_of_record(enrollment: Enrollment, now: datetime) -> None:
+    """The course's grading method decides the score that counts (highest by default)."""
+    finished = [a for a in queries.attempts(enrollment, AttemptKind.POST_TEST) if a.is_final]
+    score = queries.result_of_record(enrollment, finished)
+    pass_mark = enrollment.version.front["post_test"]["pass_mark"]
+    enrollment.post_test_score = score
+    if score is not None and grading.is_pass(score, pass_mark):
+        enrollment.post_test_passed_at = enrollment.post_test_passed_at or now
+    else:
+        enrollment.post_test_passed_at = None
+    db.session.flush()
+
+
+def count_attempts(enrollment: Enrollment, kind: AttemptKind) -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Attempt)
+            .where(Attempt.enrollment_id == enrollment.id, Attempt.kind == kind.value)
+        )
+        or 0
+    )

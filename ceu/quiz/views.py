@@ -1,0 +1,241 @@
+"""Knowledge checks and the post-test: start, answer, save, submit, result and review."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from ceu.auth.permissions import ensure
+from ceu.domain import grading
+from ceu.extensions import db, utcnow
+from ceu.learning import queries as learning_queries
+from ceu.learning.dashboard import add_dashboard_panel
+from ceu.quiz import queries, services
+from ceu.quiz.forms import QuizForm
+from ceu.quiz.models import Attempt, AttemptKind
+
+bp = Blueprint("quiz", __name__)
+
+
+def _enrollment_or_404(slug: str):  # type: ignore[no-untyped-def]
+    found = learning_queries.published_course(slug)
+    ensure(found is not None)
+    course, _ = found  # type: ignore[misc]
+    enrollment = learning_queries.enrollment_for(current_user, course)
+    ensure(enrollment is not None and enrollment.user_id == current_user.id)
+    return course, enrollment
+
+
+def _own_attempt_or_404(attempt_id: int) -> Attempt:
+    attempt = db.get_or_404(Attempt, attempt_id)
+    ensure(attempt.enrollment.user_id == current_user.id)
+    return attempt
+
+
+def _policy_summary(front: dict[str, Any]) -> dict[str, Any]:
+    pt = front["post_test"]
+    return {
+        "items": sum(e["items"] for e in pt["blueprint"]),
+        "pass_mark": round(pt["pass_mark"] * 100),
+        "max_attempts": pt["max_attempts"],
+        "time_limit": pt["time_limit_minutes"],
+        "wait_hours": pt["wait_hours_between_attempts"],
+        "grading_method": pt["grading_method"],
+    }
+
+
+@bp.get("/courses/<slug>/post-test")
+@login_required
+def overview(slug: str) -> str:
+    course, enrollment = _enrollment_or_404(slug)
+    attempts = queries.attempts(enrollment, AttemptKind.POST_TEST)
+    finished = [a for a in attempts if a.is_final]
+    front = enrollment.version.front
+    left = grading.attempts_left(len(finished), front["post_test"]["max_attempts"])
+    return render_template(
+        "quiz/overview.html",
+        course=course,
+        version=enrollment.version,
+        enrollment=enrollment,
+        attempts=attempts,
+        open_attempt=next((a for a in attempts if a.is_open), None),
+        unlocked=queries.post_test_unlocked(enrollment),
+        policy=_policy_summary(front),
+        attempts_left=left,
+        result_of_record=queries.result_of_record(enrollment, finished),
+        form=QuizForm(),
+    )
+
+
+@bp.post("/courses/<slug>/post-test/start")
+@login_required
+def start(slug: str) -> Response:
+    QuizForm()
+    course, enrollment = _enrollment_or_404(slug)
+    try:
+        attempt = services.start_attempt(enrollment=enrollment, kind=AttemptKind.POST_TEST)
+    except services.QuizError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("quiz.overview", slug=slug))
+    db.session.commit()
+    return redirect(url_for("quiz.take", attempt_id=attempt.id))
+
+
+@bp.post("/courses/<slug>/modules/<int:position>/check")
+@login_required
+def start_check(slug: str, position: int) -> Response:
+    QuizForm()
+    course, enrollment = _enrollment_or_404(slug)
+    ensure(enrollment.is_active)
+    try:
+        attempt = services.start_attempt(
+            enrollment=enrollment, kind=AttemptKind.KNOWLEDGE_CHECK, module_position=position
+        )
+    except services.QuizError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("learning.module_page", slug=slug, position=position))
+    db.session.commit()
+    return redirect(url_for("quiz.take", attempt_id=attempt.id))
+
+
+def _render_take(
+    attempt: Attempt,
+    *,
+    errors: list[str] | None = None,
+    unanswered: list[int] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    course = attempt.enrollment.course
+    return render_template(
+        "quiz/take.html",
+        attempt=attempt,
+        course=course,
+        version=attempt.enrollment.version,
+        items=[_public_item(item) for item in attempt.form],
+        answers=attempt.answers or {},
+        errors=errors or [],
+        unanswered=unanswered or [],
+        form=QuizForm(),
+        now=utcnow(),
+    ), status
+
+
+def _public_item(item: dict[str, Any]) -> dict[str, Any]:
+    """Only what the learner may see before submitting: never the key or rationales."""
+    return {
+        "id": item["id"],
+        "type": item["type"],
+        "stem": item["stem"],
+        "options": [{"id": o["id"], "text": o["text"]} for o in item["options"]],
+        "select": len(item["key"]) if item["type"] == "multiple" else 1,
+    }
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def take(attempt_id: int) -> Response | tuple[str, int]:
+    attempt = _own_attempt_or_404(attempt_id)
+    if attempt.is_open and attempt.is_overdue(utcnow()):
+        services.finish_overdue(attempt=attempt)
+        db.session.commit()
+        flash("The time limit ran out; your saved answers were graded.", "info")
+    if not attempt.is_open:
+        return redirect(url_for("quiz.result", attempt_id=attempt.id))
+    return _render_take(attempt)
+
+
+@bp.post("/attempts/<int:attempt_id>/save")
+@login_required
+def save(attempt_id: int) -> Response | tuple[str, int]:
+    QuizForm()
+    attempt = _own_attempt_or_404(attempt_id)
+    try:
+        services.save_answers(attempt=attempt, raw=request.form.to_dict(flat=False))
+    except services.QuizError as exc:
+        db.session.rollback()
+        return _render_take(attempt, errors=[str(exc)], status=422)
+    db.session.commit()
+    if not attempt.is_open:
+        return redirect(url_for("quiz.result", attempt_id=attempt.id))
+    flash("Your answers are saved. You can come back to this attempt later.", "success")
+    return redirect(url_for("quiz.take", attempt_id=attempt.id))
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@login_required
+def submit(attempt_id: int) -> Response | tuple[str, int]:
+    QuizForm()
+    attempt = _own_attempt_or_404(attempt_id)
+    raw = request.form.to_dict(flat=False)
+    if attempt.is_open and not attempt.is_overdue(utcnow()) and "confirm" not in raw:
+        try:
+            answers = services.read_answers(attempt, raw)
+        except services.QuizError as exc:
+            db.session.rollback()
+            return _render_take(attempt, errors=[str(exc)], status=422)
+        missing = [i for i, item in enumerate(attempt.form, 1) if item["id"] not in answers]
+        if missing:
+            services.save_answers(attempt=attempt, raw=raw)
+            db.session.commit()
+            return _render_take(attempt, unanswered=missing, status=422)
+    try:
+        services.submit_attempt(attempt=attempt, raw=raw)
+    except services.QuizError as exc:
+        db.session.rollback()
+        return _render_take(attempt, errors=[str(exc)], status=422)
+    db.session.commit()
+    return redirect(url_for("quiz.result", attempt_id=attempt.id))
+
+
+@bp.get("/attempts/<int:attempt_id>/result")
+@login_required
+def result(attempt_id: int) -> Response | str:
+    attempt = _own_attempt_or_404(attempt_id)
+    if attempt.is_open:
+        return redirect(url_for("quiz.take", attempt_id=attempt.id))
+    enrollment = attempt.enrollment
+    front = enrollment.version.front
+    is_check = attempt.kind == AttemptKind.KNOWLEDGE_CHECK
+    finished = [
+        a
+        for a in queries.attempts(enrollment, AttemptKind(attempt.kind), attempt.module_position)
+        if a.is_final
+    ]
+    left = grading.attempts_left(len(finished), front["post_test"]["max_attempts"])
+    if is_check:
+        visibility = grading.Visibility(show_missed=True, show_key_and_rationales=True)
+    else:
+        visibility = grading.review_visibility(
+            front["post_test"]["review"],
+            passed=enrollment.post_test_passed_at is not None,
+            attempts_left=left,
+        )
+    objective_text = {o["id"]: o["text"] for m in enrollment.version.modules for o in m.objectives}
+    return render_template(
+        "quiz/result.html",
+        attempt=attempt,
+        course=enrollment.course,
+        version=enrollment.version,
+        enrollment=enrollment,
+        is_check=is_check,
+        visibility=visibility,
+        objective_text=objective_text,
+        attempts_left=None if is_check else left,
+        pass_mark=round(front["post_test"]["pass_mark"] * 100),
+        form=QuizForm(),
+    )
+
+
+def _history_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
+    rows = queries.history(user.id)
+    if not rows:
+        return None
+    return "quiz/_history_panel.html", {"history": rows}
+
+
+add_dashboard_panel(_history_panel)
