@@ -32,7 +32,8 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -n auto -q
+	$(BIN)/python -m pytest -n auto -q -m "not browser"
+	$(BIN)/python -m pytest -q -m browser
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -49,7 +49,9 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     from ceu import models  # noqa: F401  (register every table with the metadata)
+    from ceu.admin.views import bp as admin_bp
     from ceu.auth.views import bp as auth_bp
+    from ceu.certificates.views import bp as certificates_bp
     from ceu.core.nav import init_nav
     from ceu.core.views import bp as core_bp
     from ceu.core.views import register_error_handlers
@@ -60,6 +62,8 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(quiz_bp)
+    app.register_blueprint(certificates_bp)
+    app.register_blueprint(admin_bp)
     register_error_handlers(app)
     init_nav(app)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
@@ -15,6 +16,8 @@ from ceu.auth import services as auth_services
 from ceu.auth.models import Role, User
 from ceu.catalog import queries as catalog_queries
 from ceu.catalog import services as catalog_services
+from ceu.certificates import queries as cert_queries
+from ceu.certificates import services as cert_services
 from ceu.domain import content as dc
 from ceu.extensions import db
 
@@ -209,6 +212,109 @@ def courses_export(slug: str, dest: Path, number: int | None) -> None:
         raise click.ClickException(f"{target} exists and is not empty; choose another DEST.")
     dc.write_course(catalog_queries.version_files(version), target)
     click.echo(f"Wrote {slug} version {version.number} to {target}")
+
+
+@cli.group()
+def certificates() -> None:
+    """Provider settings, issue, list and revoke certificates."""
+
+
+def _base_url() -> str:
+    from flask import current_app
+
+    return current_app.config.get("BASE_URL") or "http://127.0.0.1:5000/"
+
+
+@certificates.command("provider")
+@click.option("--name", "provider_name", required=True, help="Provider name on certificates.")
+@click.option("--signatory", required=True, help="Signatory's name.")
+@click.option("--title", "signatory_title", required=True, help="Signatory's title.")
+@click.option(
+    "--approval",
+    "approvals",
+    multiple=True,
+    help='Approval as "BOARD|NUMBER|STATEMENT" (repeat for each board).',
+)
+@with_appcontext
+def certificates_provider(
+    provider_name: str, signatory: str, signatory_title: str, approvals: tuple[str, ...]
+) -> None:
+    """Set what certificates print about the provider (applies to new certificates)."""
+    statements = []
+    for raw in approvals:
+        parts = raw.split("|", 2)
+        if len(parts) != 3:
+            raise click.ClickException(f"--approval {raw!r}: use BOARD|NUMBER|STATEMENT")
+        statements.append(dict(zip(("board", "number", "statement"), parts, strict=True)))
+    cert_services.update_provider_settings(
+        actor=None,
+        provider_name=provider_name,
+        signatory_name=signatory,
+        signatory_title=signatory_title,
+        approval_statements=statements,
+    )
+    db.session.commit()
+    click.echo(f"Provider settings saved ({len(statements)} approval statement(s)).")
+
+
+@certificates.command("list")
+@click.option("--search", default="", help="Name, e-mail or certificate number.")
+@with_appcontext
+def certificates_list(search: str) -> None:
+    """List issued certificates, newest first."""
+    for certificate, user in cert_queries.certificates(search):
+        record = certificate.frozen
+        click.echo(
+            f"{certificate.number}\t{certificate.status}\t{user.email}\t"
+            f"{record.learner_name}\t{record.course_title}\t{record.completion_date}"
+        )
+
+
+@certificates.command("issue")
+@click.option("--email", required=True)
+@click.option("--course", "slug", required=True, help="Course slug.")
+@click.option("--completed", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--reason", required=True, help="Why it is issued outside the site.")
+@with_appcontext
+def certificates_issue(email: str, slug: str, completed: Any, reason: str) -> None:
+    """Issue a certificate manually (for example for a live session); audited."""
+    user = _user_or_exit(email)
+    course = catalog_queries.course_by_slug(slug)
+    if course is None:
+        raise click.ClickException(f"No course with slug {slug!r}.")
+    try:
+        certificate = cert_services.issue_manually(
+            user=user,
+            course=course,
+            actor=None,
+            completed_on=completed.date(),
+            reason=reason,
+            verify_base=_base_url(),
+        )
+    except cert_services.CertificateError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Issued {certificate.number}: {certificate.frozen.verify_url}")
+
+
+@certificates.command("revoke")
+@click.argument("number")
+@click.option("--reason", required=True)
+@with_appcontext
+def certificates_revoke(number: str, reason: str) -> None:
+    """Revoke certificate NUMBER with a reason; audited."""
+    from ceu.certificates.models import Certificate
+
+    certificate = db.session.scalar(select(Certificate).where(Certificate.number == number))
+    if certificate is None:
+        raise click.ClickException(f"No certificate {number!r}.")
+    try:
+        cert_services.revoke_certificate(certificate=certificate, actor=None, reason=reason)
+    except cert_services.CertificateError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Revoked {number}.")
 
 
 def main() -> None:

@@ -70,6 +70,7 @@ def from_environment() -> dict[str, Any]:
         "SMTP_PASSWORD": os.environ.get("CEU_SMTP_PASSWORD") or "",
         "SMTP_STARTTLS": _bool("CEU_SMTP_STARTTLS"),
         "MAIL_SENDER": os.environ.get("CEU_MAIL_SENDER") or "ceu <no-reply@localhost>",
+        "SIGNING_KEY_PEM": os.environ.get("CEU_SIGNING_KEY") or None,
     }
 
 

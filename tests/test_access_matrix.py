@@ -49,6 +49,15 @@ def owner_or_staff(code: int | str, *, others: int | str) -> dict[str, int | str
     return {**dict.fromkeys(ROLES, code), "anonymous": LOGIN, "other_learner": others}
 
 
+def owner_or_admin(code: int | str, *, others: int | str) -> dict[str, int | str]:
+    """The owning learner and admins get `code`; everyone else signed in gets `others`."""
+    return {**owner_only(code, others=others), "admin": code}
+
+
+def admin_only(code: int | str) -> dict[str, int | str]:
+    return {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 403), "admin": code}
+
+
 def anonymous_only(anon: int | str, others: int | str = 302) -> dict[str, int | str]:
     return {"anonymous": anon, **dict.fromkeys(ROLES[1:], others)}
 
@@ -136,6 +145,95 @@ MATRIX: list[Case] = [
         note="an attempt in progress redirects to its form",
     ),
     Case(
+        "certificates.evaluation",
+        "GET",
+        "/courses/minimal-course/evaluation",
+        owner_only(302, others=404),
+        note="the owner is sent back until the post-test is passed",
+    ),
+    Case(
+        "certificates.evaluation",
+        "POST",
+        "/courses/minimal-course/evaluation",
+        owner_only(302, others=404),
+    ),
+    Case(
+        "certificates.claim",
+        "POST",
+        "/courses/minimal-course/certificate",
+        owner_only(302, others=404),
+    ),
+    Case("certificates.mine", "GET", "/certificates", signed_in(200)),
+    Case("certificates.transcript_csv", "GET", "/certificates/transcript.csv", signed_in(200)),
+    Case("certificates.transcript_pdf", "GET", "/certificates/transcript.pdf", signed_in(200)),
+    Case(
+        "certificates.show",
+        "GET",
+        lambda o: f"/certificates/{o['certificate'].id}",
+        owner_or_admin(200, others=404),
+    ),
+    Case(
+        "certificates.download_pdf",
+        "GET",
+        lambda o: f"/certificates/{o['certificate'].id}/pdf",
+        owner_or_admin(200, others=404),
+    ),
+    Case(
+        "certificates.download_credential",
+        "GET",
+        lambda o: f"/certificates/{o['certificate'].id}/credential",
+        owner_or_admin(200, others=404),
+    ),
+    Case(
+        "certificates.verify",
+        "GET",
+        lambda o: f"/verify/{o['certificate'].verification_code}",
+        everyone(200),
+        note="public: a board member checks a certificate without an account",
+    ),
+    Case(
+        "certificates.status",
+        "GET",
+        lambda o: f"/verify/{o['certificate'].verification_code}/status",
+        everyone(200),
+    ),
+    Case("certificates.jwks", "GET", "/.well-known/jwks.json", everyone(200)),
+    Case("admin.index", "GET", "/admin/", admin_only(200)),
+    Case("admin.certificates", "GET", "/admin/certificates", admin_only(200)),
+    Case("admin.approve", "POST", "/admin/certificates/approve", admin_only(302)),
+    Case("admin.issue", "POST", "/admin/certificates/issue", admin_only(302)),
+    Case(
+        "admin.certificate",
+        "GET",
+        lambda o: f"/admin/certificates/{o['certificate'].id}",
+        admin_only(200),
+    ),
+    Case(
+        "admin.revoke",
+        "POST",
+        lambda o: f"/admin/certificates/{o['certificate'].id}/revoke",
+        admin_only(302),
+        note="without a reason nothing is revoked",
+    ),
+    Case(
+        "admin.correct",
+        "POST",
+        lambda o: f"/admin/certificates/{o['certificate'].id}/correct",
+        admin_only(302),
+    ),
+    Case("admin.download_zip", "POST", "/admin/certificates/zip", admin_only(302)),
+    Case("admin.issue_mode", "POST", "/admin/courses/minimal-course/issue-mode", admin_only(302)),
+    Case("admin.provider", "GET", "/admin/provider", admin_only(200)),
+    Case(
+        "admin.provider",
+        "POST",
+        "/admin/provider",
+        admin_only(302),
+        note="fields left out keep their saved values",
+    ),
+    Case("admin.audit_log", "GET", "/admin/audit", admin_only(200)),
+    Case("admin.evaluations", "GET", "/admin/courses/minimal-course/evaluations", admin_only(200)),
+    Case(
         "auth.reset_password",
         "GET",
         "/password/reset/not-a-token",
@@ -180,7 +278,9 @@ def actors(make_user, course, enroll) -> dict[str, Any]:
         enrollment=enrollment, kind=AttemptKind.KNOWLEDGE_CHECK, module_position=1
     )
     db.session.commit()
+    certificate = _certificate_for(learner, course, make_user)
     return {
+        "certificate": certificate,
         "attempt": attempt,
         "anonymous": None,
         "learner": learner,
@@ -191,9 +291,38 @@ def actors(make_user, course, enroll) -> dict[str, Any]:
     }
 
 
+def _certificate_for(learner, course, make_user):
+    """A certificate owned by `learner`; the enrollment stays active for the other lines."""
+    from datetime import date
+
+    from ceu.certificates import services
+    from ceu.extensions import db
+    from ceu.learning.models import EnrollmentStatus
+
+    services.update_provider_settings(
+        actor=None,
+        provider_name="P",
+        signatory_name="S",
+        signatory_title="T",
+        approval_statements=[],
+    )
+    certificate = services.issue_manually(
+        user=learner,
+        course=course,
+        actor=make_user(Role.ADMIN),
+        completed_on=date(2026, 1, 5),
+        reason="matrix fixture",
+        verify_base="http://localhost/",
+    )
+    certificate.enrollment.status = EnrollmentStatus.ACTIVE
+    certificate.enrollment.completed_at = None
+    db.session.commit()
+    return certificate
+
+
 @pytest.mark.parametrize("case", MATRIX, ids=_case_id)
 def test_access(case: Case, app, actors):
-    objects: dict[str, Any] = {"actors": actors, "attempt": actors["attempt"]}
+    objects: dict[str, Any] = {**actors, "actors": actors}
     url = case.url(objects) if callable(case.url) else case.url
     failures = []
     for role in ROLES:

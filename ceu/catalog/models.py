@@ -17,6 +17,10 @@ class Course(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     is_published: Mapped[bool] = mapped_column(default=True)
+    # "approval": completions wait in the admin queue; "automatic": issued on completion
+    certificate_issue_mode: Mapped[str] = mapped_column(
+        String(20), default="approval", server_default="approval"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("course_version.id", use_alter=True, ondelete="SET NULL"), default=None

@@ -17,3 +17,17 @@ def add_dashboard_panel(panel: Panel) -> None:
 
 def panels_for(user: Any) -> list[tuple[str, dict[str, Any]]]:
     return [shown for panel in _PANELS if (shown := panel(user)) is not None]
+
+
+CoursePanel = Callable[[Any, Any], tuple[str, dict[str, Any]] | None]
+_COURSE_PANELS: list[CoursePanel] = []
+
+
+def add_course_panel(panel: CoursePanel) -> None:
+    """Register once at import: panel(user, enrollment) -> (template, context) or None."""
+    if panel not in _COURSE_PANELS:
+        _COURSE_PANELS.append(panel)
+
+
+def course_panels_for(user: Any, enrollment: Any) -> list[tuple[str, dict[str, Any]]]:
+    return [shown for panel in _COURSE_PANELS if (shown := panel(user, enrollment)) is not None]

@@ -11,7 +11,7 @@ from ceu.core.nav import NavLink, add_nav_link, everyone, signed_in
 from ceu.domain import completion
 from ceu.extensions import db, utcnow
 from ceu.learning import queries, services
-from ceu.learning.dashboard import panels_for
+from ceu.learning.dashboard import course_panels_for, panels_for
 from ceu.learning.forms import ActionForm
 from ceu.learning.models import InvalidTransition
 
@@ -76,6 +76,7 @@ def course_page(slug: str) -> str:
         percent=completion.percent_complete(state) if state else 0,
         form=ActionForm(),
         newer_version=shown.id != version.id,
+        panels=course_panels_for(current_user, enrollment) if enrollment else [],
     )
 
 

@@ -1,0 +1,97 @@
+"""Certificates (frozen records), their numbering, provider settings and evaluations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ceu.domain.certificates import CertificateRecord, CertificateStatus
+from ceu.extensions import UTCDateTime, db, utcnow
+from ceu.learning.models import Enrollment, InvalidTransition
+
+
+class ProviderSettings(db.Model):  # type: ignore[name-defined,misc]
+    """The CE provider's identity as printed on certificates (one row)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_name: Mapped[str] = mapped_column(String(200), default="")
+    signatory_name: Mapped[str] = mapped_column(String(200), default="")
+    signatory_title: Mapped[str] = mapped_column(String(200), default="")
+    signature_png_b64: Mapped[str] = mapped_column(Text, default="")
+    approval_statements: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def is_complete(self) -> bool:
+        return bool(self.provider_name and self.signatory_name and self.signatory_title)
+
+
+class CertificateSequence(db.Model):  # type: ignore[name-defined,misc]
+    """The last number used per year; bumped with one UPDATE so concurrent issues never clash."""
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Certificate(db.Model):  # type: ignore[name-defined,misc]
+    __table_args__ = (UniqueConstraint("year", "sequence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)
+    verification_code: Mapped[str] = mapped_column(String(64), unique=True)
+    enrollment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrollment.id", ondelete="RESTRICT"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(String(20), default=CertificateStatus.VALID.value)
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    record_hash: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), default=None
+    )
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    revocation_reason: Mapped[str] = mapped_column(Text, default="")
+    supersedes_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certificate.id", ondelete="SET NULL"), default=None
+    )
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    enrollment: Mapped[Enrollment] = relationship()
+
+    @property
+    def frozen(self) -> CertificateRecord:
+        return CertificateRecord.from_json(self.record)
+
+    @property
+    def is_valid(self) -> bool:
+        return self.status == CertificateStatus.VALID
+
+    def revoke(self, *, reason: str, now: datetime) -> None:
+        if self.status != CertificateStatus.VALID:
+            raise InvalidTransition(f"cannot revoke a certificate that is {self.status}")
+        self.status = CertificateStatus.REVOKED
+        self.revoked_at = now
+        self.revocation_reason = reason
+
+    def supersede(self, *, now: datetime) -> None:
+        if self.status != CertificateStatus.VALID:
+            raise InvalidTransition(f"cannot correct a certificate that is {self.status}")
+        self.status = CertificateStatus.SUPERSEDED
+        self.superseded_at = now
+
+
+class EvaluationResponse(db.Model):  # type: ignore[name-defined,misc]
+    """Answers to the course evaluation, kept apart from who gave them (no user link)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("course_version.id", ondelete="CASCADE"))
+    submitted_on: Mapped[str] = mapped_column(String(7))  # YYYY-MM only: not re-identifying
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)

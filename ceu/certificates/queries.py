@@ -1,0 +1,128 @@
+"""Certificate reads: completion state, the approval queue, verification, transcripts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from ceu.auth.models import User
+from ceu.catalog.models import Course, CourseVersion
+from ceu.certificates.models import Certificate, EvaluationResponse
+from ceu.domain.certificates import is_plausible_code
+from ceu.domain.completion import LearnerState
+from ceu.extensions import db
+from ceu.learning import queries as learning_queries
+from ceu.learning.models import Enrollment, EnrollmentStatus, ModuleProgress
+
+
+def completion_state(enrollment: Enrollment) -> LearnerState:
+    user = db.session.get(User, enrollment.user_id)
+    version = enrollment.version
+    return learning_queries.learner_state(
+        user=user,  # type: ignore[arg-type]
+        modules=learning_queries.modules_of(version.id),
+        progress=learning_queries.progress_by_module(enrollment),
+        minimum_reading_minutes=version.front["post_test"]["minimum_reading_minutes"],
+        enrollment=enrollment,
+    )
+
+
+def completion_date(enrollment: Enrollment) -> date:
+    """The day the last requirement was met."""
+    last_read = db.session.scalar(
+        select(func.max(ModuleProgress.completed_at)).where(
+            ModuleProgress.enrollment_id == enrollment.id
+        )
+    )
+    moments = [
+        m
+        for m in (last_read, enrollment.post_test_passed_at, enrollment.evaluation_submitted_at)
+        if m is not None
+    ]
+    return max(moments).date()
+
+
+def certificate_for(enrollment: Enrollment) -> Certificate | None:
+    """The newest certificate of an enrollment (valid, revoked or superseded)."""
+    return db.session.scalar(
+        select(Certificate)
+        .where(Certificate.enrollment_id == enrollment.id)
+        .order_by(Certificate.id.desc())
+        .limit(1)
+    )
+
+
+def by_code(code: str) -> Certificate | None:
+    if not is_plausible_code(code):
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.verification_code == code))
+
+
+def queue() -> list[tuple[Enrollment, User, CourseVersion, Course]]:
+    """Completions waiting for an admin: every requirement met, no certificate yet."""
+    done = (
+        select(func.count(ModuleProgress.id))
+        .where(
+            ModuleProgress.enrollment_id == Enrollment.id, ModuleProgress.completed_at.is_not(None)
+        )
+        .correlate(Enrollment)
+        .scalar_subquery()
+    )
+    has_certificate = select(Certificate.id).where(Certificate.enrollment_id == Enrollment.id)
+    rows = db.session.execute(
+        select(Enrollment, User, CourseVersion, Course)
+        .join(User, User.id == Enrollment.user_id)
+        .join(CourseVersion, CourseVersion.id == Enrollment.version_id)
+        .join(Course, Course.id == Enrollment.course_id)
+        .where(
+            Enrollment.status == EnrollmentStatus.ACTIVE.value,
+            Enrollment.post_test_passed_at.is_not(None),
+            Enrollment.evaluation_submitted_at.is_not(None),
+            done >= CourseVersion.module_count,
+            ~has_certificate.exists(),
+            User.credential != "",
+            User.license_number != "",
+            User.license_state != "",
+        )
+        .order_by(Enrollment.evaluation_submitted_at)
+    ).all()
+    return [(e, u, v, c) for e, u, v, c in rows]
+
+
+def certificates(search: str = "", limit: int = 200) -> list[tuple[Certificate, User]]:
+    """Issued certificates for the admin desk, newest first, filtered by name/e-mail/number."""
+    query = select(Certificate, User).join(User, User.id == Certificate.user_id)
+    if search:
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            User.email.ilike(pattern, escape="\\")
+            | User.full_name.ilike(pattern, escape="\\")
+            | Certificate.number.ilike(pattern, escape="\\")
+        )
+    rows = db.session.execute(query.order_by(Certificate.id.desc()).limit(limit)).all()
+    return [(c, u) for c, u in rows]
+
+
+def for_user(user_id: int) -> list[Certificate]:
+    return list(
+        db.session.scalars(
+            select(Certificate).where(Certificate.user_id == user_id).order_by(Certificate.id)
+        )
+    )
+
+
+def by_ids(ids: list[int]) -> list[Certificate]:
+    return list(db.session.scalars(select(Certificate).where(Certificate.id.in_(ids))))
+
+
+def evaluations(course_id: int) -> list[EvaluationResponse]:
+    return list(
+        db.session.scalars(
+            select(EvaluationResponse).where(EvaluationResponse.course_id == course_id)
+        )
+    )
+
+
+def replacement_of(certificate: Certificate) -> Certificate | None:
+    return db.session.scalar(select(Certificate).where(Certificate.supersedes_id == certificate.id))

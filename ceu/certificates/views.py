@@ -1,0 +1,377 @@
+"""Evaluation, certificates (HTML, PDF, credential), public verification, transcripts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from ceu.auth.models import User
+from ceu.auth.permissions import ensure, is_admin
+from ceu.certificates import credentials, pdf, queries, services
+from ceu.certificates.forms import PlainForm
+from ceu.certificates.models import Certificate
+from ceu.core.nav import NavLink, add_nav_link, signed_in
+from ceu.domain import completion
+from ceu.domain.evaluation import LIKERT_LABELS
+from ceu.extensions import db, limiter, utcnow
+from ceu.learning import queries as learning_queries
+from ceu.learning.dashboard import add_course_panel, add_dashboard_panel
+
+bp = Blueprint("certificates", __name__)
+add_nav_link(NavLink("My certificates", "certificates.mine", signed_in, order=30))
+
+
+def verify_base() -> str:
+    """The public origin printed on certificates (CEU_BASE_URL, else this request's)."""
+    return current_app.config.get("BASE_URL") or request.url_root
+
+
+def signing_key() -> credentials.SigningKey:
+    cached = current_app.extensions.get("ceu_signing_key")
+    if cached is None:
+        cached = credentials.load_or_create_signing_key(
+            Path(current_app.instance_path),
+            current_app.config.get("SIGNING_KEY_PEM") or os.environ.get("CEU_SIGNING_KEY"),
+        )
+        current_app.extensions["ceu_signing_key"] = cached
+    return cached
+
+
+def _enrollment(slug: str):  # type: ignore[no-untyped-def]
+    found = learning_queries.published_course(slug)
+    ensure(found is not None)
+    course, _ = found  # type: ignore[misc]
+    enrollment = learning_queries.enrollment_for(current_user, course)
+    ensure(enrollment is not None and enrollment.user_id == current_user.id)
+    return course, enrollment
+
+
+# --- evaluation -------------------------------------------------------------------------
+
+
+@bp.route("/courses/<slug>/evaluation", methods=["GET", "POST"])
+@login_required
+def evaluation(slug: str) -> Any:
+    course, enrollment = _enrollment(slug)
+    form = PlainForm()
+    items = enrollment.version.front["evaluation"]
+    objectives = {o["id"]: o["text"] for o in enrollment.version.front["objectives"]}
+    if enrollment.evaluation_submitted_at is not None:
+        flash("Thank you: your evaluation is already recorded.", "info")
+        return redirect(url_for("learning.course_page", slug=slug))
+    if enrollment.post_test_passed_at is None:
+        flash("The evaluation opens once you have passed the post-test.", "info")
+        return redirect(url_for("learning.course_page", slug=slug))
+    problems: list[Any] = []
+    if form.validate_on_submit():
+        try:
+            problems = services.submit_evaluation(enrollment=enrollment, raw=request.form)
+        except services.CertificateError as exc:
+            db.session.rollback()
+            flash(str(exc), "info")
+            return redirect(url_for("learning.course_page", slug=slug))
+        if not problems:
+            certificate = services.maybe_issue_automatically(
+                enrollment=enrollment, verify_base=verify_base()
+            )
+            db.session.commit()
+            flash("Thank you for your evaluation.", "success")
+            if certificate is not None:
+                flash(f"Your certificate {certificate.number} is ready.", "success")
+            return redirect(url_for("learning.course_page", slug=slug))
+        db.session.rollback()
+    elif request.method == "POST":
+        return render_template(
+            "certificates/evaluation.html",
+            course=course,
+            version=enrollment.version,
+            items=items,
+            objectives=objectives,
+            form=form,
+            problems=[],
+            labels=LIKERT_LABELS,
+            values=request.form,
+        ), 400
+    status = 422 if problems else 200
+    return render_template(
+        "certificates/evaluation.html",
+        course=course,
+        version=enrollment.version,
+        items=items,
+        objectives=objectives,
+        form=form,
+        problems=problems,
+        labels=LIKERT_LABELS,
+        values=request.form,
+    ), status
+
+
+@bp.post("/courses/<slug>/certificate")
+@login_required
+def claim(slug: str) -> Any:
+    """Ask for the certificate once complete: issued now, or queued for approval."""
+    PlainForm()
+    course, enrollment = _enrollment(slug)
+    if queries.certificate_for(enrollment) is not None:
+        return redirect(url_for("certificates.mine"))
+    owed = completion.outstanding(queries.completion_state(enrollment))
+    if owed:
+        flash("Not complete yet: " + "; ".join(o.message for o in owed), "info")
+        return redirect(url_for("learning.course_page", slug=slug))
+    certificate = services.maybe_issue_automatically(
+        enrollment=enrollment, verify_base=verify_base()
+    )
+    db.session.commit()
+    if certificate is None:
+        flash(
+            "You have completed the course. Your certificate is waiting for the provider's "
+            "approval; you will find it under My certificates.",
+            "info",
+        )
+        return redirect(url_for("learning.course_page", slug=slug))
+    flash(f"Your certificate {certificate.number} is ready.", "success")
+    return redirect(url_for("certificates.show", cert_id=certificate.id))
+
+
+def _course_panel(user: Any, enrollment: Any) -> tuple[str, dict[str, Any]] | None:
+    certificate = queries.certificate_for(enrollment)
+    owed = completion.outstanding(queries.completion_state(enrollment))
+    return "certificates/_course_panel.html", {
+        "certificate": certificate,
+        "complete": not owed,
+        "form": PlainForm(),
+        "slug": enrollment.course.slug,
+    }
+
+
+add_course_panel(_course_panel)
+
+
+# --- the learner's certificates and transcript ------------------------------------------
+
+
+def _own_or_admin(cert_id: int) -> Certificate:
+    certificate = db.get_or_404(Certificate, cert_id)
+    ensure(certificate.user_id == current_user.id or is_admin(current_user))
+    return certificate
+
+
+def _transcript_rows(certificates: list[Certificate]) -> list[pdf.TranscriptRow]:
+    return [
+        pdf.TranscriptRow(
+            certificate_number=c.number,
+            course_title=c.frozen.course_title,
+            completion_date=c.frozen.completion_date,
+            contact_hours=c.frozen.contact_hours,
+            status=c.status,
+        )
+        for c in certificates
+    ]
+
+
+def _totals(rows: list[pdf.TranscriptRow]) -> tuple[dict[int, float], float]:
+    per_year: dict[int, float] = {}
+    for row in rows:
+        if row.status == "valid":
+            per_year[row.completion_date.year] = (
+                per_year.get(row.completion_date.year, 0.0) + row.contact_hours
+            )
+    return dict(sorted(per_year.items())), sum(per_year.values())
+
+
+@bp.get("/certificates")
+@login_required
+def mine() -> str:
+    certificates = queries.for_user(current_user.id)
+    rows = _transcript_rows(certificates)
+    per_year, total = _totals(rows)
+    return render_template(
+        "certificates/mine.html", certificates=certificates, per_year=per_year, total=total
+    )
+
+
+@bp.get("/certificates/transcript.csv")
+@login_required
+def transcript_csv() -> Response:
+    rows = _transcript_rows(queries.for_user(current_user.id))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["certificate_number", "course_title", "completion_date", "contact_hours", "status"]
+    )
+    for row in rows:
+        title = row.course_title
+        if title[:1] in ("=", "+", "-", "@"):  # never let a spreadsheet run a formula
+            title = "'" + title
+        writer.writerow(
+            [
+                row.certificate_number,
+                title,
+                row.completion_date.isoformat(),
+                f"{row.contact_hours:g}",
+                row.status,
+            ]
+        )
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=ceu-transcript.csv"},
+    )
+
+
+@bp.get("/certificates/transcript.pdf")
+@login_required
+def transcript_pdf() -> Response:
+    user: User = current_user  # type: ignore[assignment]
+    data = pdf.render_transcript_pdf(
+        learner_name=user.full_name,
+        credential=user.credential,
+        license_number=user.license_number,
+        license_state=user.license_state,
+        provider_name=services.provider_settings().provider_name,
+        generated_on=utcnow().date(),
+        rows=_transcript_rows(queries.for_user(user.id)),
+    )
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": "attachment; filename=ceu-transcript.pdf"},
+    )
+
+
+@bp.get("/certificates/<int:cert_id>")
+@login_required
+def show(cert_id: int) -> str:
+    certificate = _own_or_admin(cert_id)
+    return render_template(
+        "certificates/show.html",
+        certificate=certificate,
+        record=certificate.frozen,
+        replacement=queries.replacement_of(certificate),
+    )
+
+
+@bp.get("/certificates/<int:cert_id>/pdf")
+@login_required
+def download_pdf(cert_id: int) -> Response:
+    certificate = _own_or_admin(cert_id)
+    data = pdf.render_certificate_pdf(certificate.frozen)
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f"attachment; filename=certificate-{certificate.number}.pdf"
+        },
+    )
+
+
+def signed_credential(certificate: Certificate) -> str:
+    record = certificate.frozen
+    original = certificate
+    while original.supersedes_id is not None:  # awardedDate keeps the first award
+        previous = db.session.get(Certificate, original.supersedes_id)
+        if previous is None:
+            break
+        original = previous
+    base = verify_base().rstrip("/")
+    settings = services.provider_settings()
+    credential = credentials.build_credential(
+        record,
+        issuer_id=f"{base}/issuer",
+        issuer_name=settings.provider_name,
+        issuer_url=base + "/",
+        credential_id=record.verify_url,
+        status_url=f"{base}/verify/{record.verification_code}/status",
+        achievement_id=f"{base}/courses/{record.course_slug}",
+        achievement_description=f"Completion of the continuing-education course "
+        f"{record.course_title}, {record.contact_hours:g} contact hours.",
+        criteria="Read every module, passed the post-test and completed the course evaluation.",
+        valid_from=certificate.issued_at,
+        awarded_date=original.frozen.issue_date,
+    )
+    return credentials.sign_credential(credential, signing_key())
+
+
+@bp.get("/certificates/<int:cert_id>/credential")
+@login_required
+def download_credential(cert_id: int) -> Response:
+    certificate = _own_or_admin(cert_id)
+    return Response(
+        signed_credential(certificate),
+        mimetype="application/vc+jwt",
+        headers={
+            "Content-Disposition": f"attachment; filename=credential-{certificate.number}.jwt"
+        },
+    )
+
+
+def _certificates_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
+    certificates = queries.for_user(user.id)
+    if not certificates:
+        return None
+    return "certificates/_dashboard_panel.html", {"certificates": certificates}
+
+
+add_dashboard_panel(_certificates_panel)
+
+
+# --- public verification ----------------------------------------------------------------
+
+
+@bp.get("/verify/<code>")
+@limiter.limit("30 per minute; 300 per hour")
+def verify(code: str) -> tuple[str, int]:
+    certificate = queries.by_code(code)
+    if certificate is None:
+        return render_template(
+            "certificates/verify.html", certificate=None, record=None, replacement=None
+        ), 404
+    return render_template(
+        "certificates/verify.html",
+        certificate=certificate,
+        record=certificate.frozen,
+        replacement=queries.replacement_of(certificate),
+    ), 200
+
+
+@bp.get("/verify/<code>/status")
+@limiter.limit("60 per minute")
+def status(code: str) -> tuple[Response, int]:
+    """The credentialStatus endpoint of the Open Badges credential."""
+    certificate = queries.by_code(code)
+    if certificate is None:
+        return jsonify(error="unknown credential"), 404
+    record = certificate.frozen
+    replacement = queries.replacement_of(certificate)
+    base = verify_base().rstrip("/")
+    body = credentials.revocation_status(
+        status_url=f"{base}/verify/{code}/status",
+        issuer_id=f"{base}/issuer",
+        credential_id=record.verify_url,
+        status=certificate.status,
+        changed_at=certificate.revoked_at or certificate.superseded_at,
+        reason="",  # the private reason never leaves the admin desk
+        superseded_by=replacement.frozen.verify_url if replacement else "",
+    )
+    return jsonify(body), 200
+
+
+@bp.get("/.well-known/jwks.json")
+def jwks() -> Response:
+    return jsonify(credentials.jwks([signing_key()]))
