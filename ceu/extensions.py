@@ -58,3 +58,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 def utcnow() -> datetime:
     """The one clock: timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, with % and _ taken literally (escape '\\')."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -11,7 +11,7 @@ from ceu.catalog.models import Course, CourseVersion
 from ceu.certificates.models import Certificate, EvaluationResponse
 from ceu.domain.certificates import is_plausible_code
 from ceu.domain.completion import LearnerState
-from ceu.extensions import db
+from ceu.extensions import contains_pattern, db
 from ceu.learning import queries as learning_queries
 from ceu.learning.models import Enrollment, EnrollmentStatus, ModuleProgress
 
@@ -94,7 +94,7 @@ def certificates(search: str = "", limit: int = 200) -> list[tuple[Certificate, 
     """Issued certificates for the admin desk, newest first, filtered by name/e-mail/number."""
     query = select(Certificate, User).join(User, User.id == Certificate.user_id)
     if search:
-        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains_pattern(search)
         query = query.where(
             User.email.ilike(pattern, escape="\\")
             | User.full_name.ilike(pattern, escape="\\")

@@ -79,6 +79,7 @@ def evaluation(slug: str) -> Any:
         flash("The evaluation opens once you have passed the post-test.", "info")
         return redirect(url_for("learning.course_page", slug=slug))
     problems: list[Any] = []
+    status = 200
     if form.validate_on_submit():
         try:
             problems = services.submit_evaluation(enrollment=enrollment, raw=request.form)
@@ -96,19 +97,7 @@ def evaluation(slug: str) -> Any:
                 flash(f"Your certificate {certificate.number} is ready.", "success")
             return redirect(url_for("learning.course_page", slug=slug))
         db.session.rollback()
-    elif request.method == "POST":
-        return render_template(
-            "certificates/evaluation.html",
-            course=course,
-            version=enrollment.version,
-            items=items,
-            objectives=objectives,
-            form=form,
-            problems=[],
-            labels=LIKERT_LABELS,
-            values=request.form,
-        ), 400
-    status = 422 if problems else 200
+        status = 422
     return render_template(
         "certificates/evaluation.html",
         course=course,

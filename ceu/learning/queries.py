@@ -15,7 +15,7 @@ from ceu.domain.completion import (
     ModuleStatus,
     percent_from_counts,
 )
-from ceu.extensions import db
+from ceu.extensions import contains_pattern, db
 from ceu.learning.models import Enrollment, EnrollmentStatus, ModuleProgress
 
 PAGE_SIZE = 20
@@ -50,7 +50,7 @@ def catalog(*, user: User | None, search: str = "", level: str = "", page: int =
     """Published courses, filtered and paginated, with the learner's status on each."""
     query = _published()
     if search:
-        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains_pattern(search)
         query = query.where(CourseVersion.title.ilike(pattern, escape="\\"))
     if level in LEVELS:
         query = query.where(CourseVersion.level == level)
