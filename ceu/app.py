@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ceu import config as cfg
@@ -16,6 +17,16 @@ CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers and one writer work at once across gunicorn workers; foreign keys
+    and a busy timeout make SQLite behave like the PostgreSQL production path."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
 
 
 def build_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -37,6 +48,9 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
         logging.basicConfig(level=logging.INFO)
 
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
     migrate.init_app(
         app,
         db,

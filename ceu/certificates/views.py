@@ -138,12 +138,10 @@ def claim(slug: str) -> Any:
     return redirect(url_for("certificates.show", cert_id=certificate.id))
 
 
-def _course_panel(user: Any, enrollment: Any) -> tuple[str, dict[str, Any]] | None:
-    certificate = queries.certificate_for(enrollment)
-    owed = completion.outstanding(queries.completion_state(enrollment))
+def _course_panel(user: Any, enrollment: Any, state: Any) -> tuple[str, dict[str, Any]] | None:
     return "certificates/_course_panel.html", {
-        "certificate": certificate,
-        "complete": not owed,
+        "certificate": queries.certificate_for(enrollment),
+        "complete": not completion.outstanding(state),
         "form": PlainForm(),
         "slug": enrollment.course.slug,
     }

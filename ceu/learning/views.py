@@ -76,7 +76,7 @@ def course_page(slug: str) -> str:
         percent=completion.percent_complete(state) if state else 0,
         form=ActionForm(),
         newer_version=shown.id != version.id,
-        panels=course_panels_for(current_user, enrollment) if enrollment else [],
+        panels=course_panels_for(current_user, enrollment, state) if enrollment else [],
     )
 
 
