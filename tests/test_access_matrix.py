@@ -232,6 +232,15 @@ MATRIX: list[Case] = [
         note="fields left out keep their saved values",
     ),
     Case("admin.audit_log", "GET", "/admin/audit", admin_only(200)),
+    Case("admin.users", "GET", "/admin/users", admin_only(200)),
+    Case(
+        "admin.change_role",
+        "POST",
+        lambda o: f"/admin/users/{o['learner'].id}/roles",
+        admin_only(302),
+        note="an empty form changes nothing",
+    ),
+    Case("admin.certificates_report", "GET", "/admin/reports/certificates.csv", admin_only(200)),
     Case("admin.evaluations", "GET", "/admin/courses/minimal-course/evaluations", admin_only(200)),
     Case(
         "auth.reset_password",

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import base64
+import csv
+import io
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from ceu.audit import services as audit
 from ceu.audit.models import AuditEvent
+from ceu.auth import services as auth_services
 from ceu.auth.models import Role, User
 from ceu.auth.permissions import ensure, role_required
 from ceu.auth.services import find_user_by_email
@@ -24,10 +28,11 @@ from ceu.certificates.forms import (
     RevokeForm,
 )
 from ceu.certificates.models import Certificate
+from ceu.certificates.reports import spreadsheet_safe
 from ceu.certificates.views import verify_base
 from ceu.core.nav import NavLink, add_nav_link
 from ceu.domain.evaluation import summarize
-from ceu.extensions import db
+from ceu.extensions import contains_pattern, db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 add_nav_link(
@@ -313,4 +318,109 @@ def evaluations(slug: str) -> str:
         summary=summarize(version.front["evaluation"], responses),
         count=len(responses),
         objectives=objectives,
+    )
+
+
+@bp.get("/users")
+@role_required(Role.ADMIN)
+def users() -> str:
+    search = request.args.get("q", "").strip()[:100]
+    query = select(User).order_by(User.email).limit(200)
+    if search:
+        pattern = contains_pattern(search)
+        query = query.where(
+            User.email.ilike(pattern, escape="\\") | User.full_name.ilike(pattern, escape="\\")
+        )
+    return render_template(
+        "admin/users.html",
+        users=db.session.scalars(query).all(),
+        search=search,
+        form=PlainForm(),
+        roles=[Role.INSTRUCTOR, Role.ADMIN],
+    )
+
+
+@bp.post("/users/<int:user_id>/roles")
+@role_required(Role.ADMIN)
+def change_role(user_id: int) -> Response:
+    PlainForm()
+    user = db.get_or_404(User, user_id)
+    action, raw_role = request.form.get("action", ""), request.form.get("role", "")
+    if action not in ("grant", "revoke") or raw_role not in (Role.INSTRUCTOR, Role.ADMIN):
+        flash("Choose a role to grant or remove.", "error")
+        return redirect(url_for("admin.users"))
+    role = Role(raw_role)
+    if action == "revoke" and role == Role.ADMIN and user.id == current_user.id:
+        flash("You cannot remove your own admin role; ask another admin.", "error")
+        return redirect(url_for("admin.users"))
+    changed = (auth_services.grant_role if action == "grant" else auth_services.revoke_role)(
+        user=user, role=role
+    )
+    if changed:
+        audit.record(
+            actor=current_user,
+            action=f"user.role_{action}",
+            target_type="user",
+            target_id=user.email,
+            details={"role": role.value},
+        )
+    db.session.commit()
+    verb = "now has" if action == "grant" else "no longer has"
+    flash(f"{user.email} {verb} the {role.value} role.", "success")
+    return redirect(url_for("admin.users", q=user.email))
+
+
+REPORT_COLUMNS = (
+    "certificate_number",
+    "status",
+    "learner_name",
+    "email",
+    "credential",
+    "license_number",
+    "license_state",
+    "course_title",
+    "course_version",
+    "contact_hours",
+    "completion_date",
+    "issue_date",
+    "revoked_on",
+)
+
+
+@bp.get("/reports/certificates.csv")
+@role_required(Role.ADMIN)
+def certificates_report() -> Response:
+    """Every certificate as a roster (CE Broker-style columns) for auditors and boards."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(REPORT_COLUMNS)
+    for cert, user in queries.certificates(limit=1_000_000):
+        r = cert.frozen
+        row = [
+            cert.number,
+            cert.status,
+            r.learner_name,
+            user.email,
+            r.credential,
+            r.license_number,
+            r.license_state,
+            r.course_title,
+            r.course_version,
+            f"{r.contact_hours:g}",
+            r.completion_date.isoformat(),
+            r.issue_date.isoformat(),
+            cert.revoked_at.date().isoformat() if cert.revoked_at else "",
+        ]
+        writer.writerow([spreadsheet_safe(str(v)) for v in row])
+    audit.record(
+        actor=current_user,
+        action="report.certificates_csv",
+        target_type="report",
+        target_id="certificates",
+    )
+    db.session.commit()
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=ceu-certificates.csv"},
     )
