@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import defer
 
 from ceu.auth.models import User
 from ceu.catalog.models import Course, CourseVersion, Module
@@ -58,7 +59,8 @@ def catalog(*, user: User | None, search: str = "", level: str = "", page: int =
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
     found = db.session.execute(
-        query.order_by(CourseVersion.title, Course.id)
+        query.options(defer(CourseVersion.front))  # 16 kB of JSON per row the list never shows
+        .order_by(CourseVersion.title, Course.id)
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()
@@ -118,8 +120,6 @@ def enrollment_for(user: User, course: Course) -> Enrollment | None:
 
 def modules_of(version_id: int) -> list[Module]:
     """A version's modules in order, without their HTML (list pages never need it)."""
-    from sqlalchemy.orm import defer
-
     return list(
         db.session.scalars(
             select(Module)
@@ -197,6 +197,7 @@ def dashboard(user: User) -> list[DashboardRow]:
         .outerjoin(ModuleProgress, ModuleProgress.enrollment_id == Enrollment.id)
         .outerjoin(last_module, last_module.id == Enrollment.last_module_id)
         .where(Enrollment.user_id == user.id)
+        .options(defer(CourseVersion.front))
         .group_by(Enrollment.id, Course.id, CourseVersion.id, last_module.position)
         .order_by(Enrollment.last_seen_at.desc().nulls_last(), Enrollment.enrolled_at.desc())
     ).all()

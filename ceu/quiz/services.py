@@ -20,6 +20,7 @@ from ceu.catalog.models import Module, Question
 from ceu.domain import grading
 from ceu.domain.questions import InvalidResponse, OptionSpec, QuestionSpec
 from ceu.extensions import db, utcnow
+from ceu.learning import queries as learning_queries
 from ceu.learning.models import Enrollment
 from ceu.quiz import queries
 from ceu.quiz.models import Attempt, AttemptKind, AttemptState
@@ -101,7 +102,7 @@ def start_attempt(
     if existing is not None:
         return existing
     version = enrollment.version
-    modules = list(version.modules)
+    modules = learning_queries.modules_of(version.id)  # without the modules' HTML
     previous = queries.attempts(enrollment, kind, module_position)
     if kind == AttemptKind.POST_TEST:
         _check_post_test_allowed(enrollment, previous, now)

@@ -315,3 +315,20 @@ def test_other_learners_progress_is_private(client, db, course, make_user, enrol
     log_in(client, other)
     html = client.get("/dashboard").get_data(as_text=True)
     assert "Documentation Basics" not in html
+
+
+def test_reloading_a_module_does_not_rewrite_progress(client, db, course, login_as, enroll):
+    learner = login_as()
+    enrollment = enroll(learner, course)
+    client.get("/courses/minimal-course/modules/1")
+    db.session.expire_all()
+    first_seen = db.session.get(Enrollment, enrollment.id).last_seen_at
+    client.get("/courses/minimal-course/modules/1")
+    db.session.expire_all()
+    assert db.session.get(Enrollment, enrollment.id).last_seen_at == first_seen
+    # the span is not lost: the next page credits it to module 1
+    row = db.session.get(Enrollment, enrollment.id)
+    row.last_seen_at = first_seen - timedelta(seconds=90)
+    db.session.commit()
+    client.get("/courses/minimal-course/modules/2")
+    assert progress_rows(db, enrollment.id)[1].seconds_spent >= 90
