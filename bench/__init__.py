@@ -1,0 +1,1 @@
+"""Load and scale benchmarks for ceu: `make bench` (python -m bench)."""
