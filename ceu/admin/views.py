@@ -268,12 +268,19 @@ def provider() -> Any:
             signature = ""
         elif upload and upload.filename:
             raw = upload.read(MAX_SIGNATURE_BYTES + 1)
-            if len(raw) > MAX_SIGNATURE_BYTES or not raw.startswith(b"\x89PNG\r\n\x1a\n"):
-                flash("The signature must be a PNG image of at most 200 kB.", "error")
+            signature = base64.b64encode(raw).decode("ascii")
+            try:
+                if len(raw) > MAX_SIGNATURE_BYTES:
+                    raise ValueError("too large")
+                pdf.check_signature_image(signature)
+            except ValueError:
+                flash(
+                    "The signature must be a PNG image of at most 200 kB and 2000 × 2000 pixels.",
+                    "error",
+                )
                 return render_template(
                     "admin/provider.html", form=form, settings=settings, statements=approvals
                 ), 422
-            signature = base64.b64encode(raw).decode("ascii")
         services.update_provider_settings(
             actor=current_user,  # type: ignore[arg-type]
             provider_name=form.provider_name.data or "",

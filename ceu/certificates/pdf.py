@@ -840,6 +840,14 @@ def _signature_image(b64: str) -> Image.Image:
         return probe.copy()
 
 
+def check_signature_image(b64: str) -> None:
+    """Refuse, at upload time, a signature that could not be drawn on a certificate."""
+    try:
+        _signature_image(b64)
+    except (OSError, Image.DecompressionBombError) as exc:  # corrupt or hostile PNG
+        raise ValueError("signature image could not be read as a PNG") from exc
+
+
 def render_certificate_pdf(record: CertificateRecord, *, stock_fonts: bool = False) -> bytes:
     """The certificate of completion: one landscape Letter page (a second only if the
     approval statements cannot fit legibly on the first).

@@ -73,3 +73,21 @@ def test_spreadsheet_safe_neutralises_formulas():
     assert spreadsheet_safe("=1+1") == "'=1+1"
     assert spreadsheet_safe("@SUM(A1)") == "'@SUM(A1)"
     assert spreadsheet_safe("Dana Rivera") == "Dana Rivera"
+
+
+def test_corrupt_png_signature_is_refused_at_upload(client, login_as):
+    login_as("admin")
+    token = csrf_from(client.get("/password/reset").get_data(as_text=True))
+    resp = client.post(
+        "/admin/provider",
+        data={
+            "csrf_token": token,
+            "provider_name": "P",
+            "signatory_name": "S",
+            "signatory_title": "T",
+            "signature": (io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"garbage" * 20), "sig.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 422
+    assert services.provider_settings().signature_png_b64 == ""
