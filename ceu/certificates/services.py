@@ -270,6 +270,8 @@ def issue_for_enrollment(
 ) -> Certificate:
     """Issue once every requirement is met (automatic issue or an admin's approval)."""
     now = now or utcnow()
+    if enrollment.status == EnrollmentStatus.WITHDRAWN:
+        raise CertificateError("The learner has withdrawn from this course.")
     if queries.certificate_for(enrollment) is not None:
         raise CertificateError("A certificate was already issued for this enrollment.")
     user = db.session.get(User, enrollment.user_id)

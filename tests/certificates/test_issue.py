@@ -481,3 +481,12 @@ def test_evaluation_report_is_aggregate(client, login_as, make_user, finish):
     html = client.get("/admin/courses/minimal-course/evaluations").get_data(as_text=True)
     assert "1 evaluation." in html
     assert "Clear and useful." in html
+
+
+def test_withdrawn_enrollment_gets_no_certificate(app, make_user, finish, provider):
+    learner = make_user()
+    enrollment = finish(learner, evaluate=True)
+    enrollment.withdraw()
+    db.session.commit()
+    with pytest.raises(services.CertificateError, match="withdrawn"):
+        services.issue_for_enrollment(enrollment=enrollment, actor=None, verify_base="http://x/")
