@@ -372,7 +372,7 @@ def issue_manually(
 
 def maybe_issue_automatically(*, enrollment: Enrollment, verify_base: str) -> Certificate | None:
     """After any step that may complete a course: issue now if the course says so."""
-    if enrollment.course.certificate_issue_mode != "automatic":
+    if enrollment.course.certificate_issue_mode != "automatic" or not enrollment.is_active:
         return None
     if queries.certificate_for(enrollment) is not None:
         return None
