@@ -233,7 +233,7 @@ def _base_url() -> str:
     "--approval",
     "approvals",
     multiple=True,
-    help='Approval as "BOARD|NUMBER|STATEMENT" (repeat for each board).',
+    help='Approval as "BOARD|NUMBER|STATEMENT", e.g. "NBCC|6000|…" (repeat per board).',
 )
 @with_appcontext
 def certificates_provider(

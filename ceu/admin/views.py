@@ -241,10 +241,9 @@ def issue_mode(slug: str) -> Response:
         flash(str(exc), "error")
         return redirect(url_for("admin.index"))
     db.session.commit()
-    flash(
-        f"{slug}: certificates are now issued by {course.certificate_issue_mode}.",  # type: ignore[union-attr]
-        "success",
-    )
+    how = {"automatic": "automatically on completion", "approval": "after an admin approves"}
+    mode = course.certificate_issue_mode  # type: ignore[union-attr]
+    flash(f"{slug}: certificates are now issued {how[mode]}.", "success")
     return redirect(url_for("admin.index"))
 
 

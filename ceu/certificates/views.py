@@ -142,6 +142,7 @@ def _course_panel(user: Any, enrollment: Any, state: Any) -> tuple[str, dict[str
     return "certificates/_course_panel.html", {
         "certificate": queries.certificate_for(enrollment),
         "complete": not completion.outstanding(state),
+        "mode": enrollment.course.certificate_issue_mode,
         "form": PlainForm(),
         "slug": enrollment.course.slug,
     }

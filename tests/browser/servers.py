@@ -6,6 +6,7 @@ with the same `ceu` commands an operator uses, so the browser sees what producti
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import os
@@ -13,6 +14,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -143,6 +145,25 @@ class LiveServer:
             PYTHONUNBUFFERED="1",
         )
         return env
+
+    @property
+    def database(self) -> Path:
+        """The journey database (SQLite), for what a test must learn without the pages."""
+        return Path(self.env["CEU_DATABASE_URL"].removeprefix("sqlite:///"))
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Read the journey database, read-only: e.g. an attempt's key, which no page shows."""
+        uri = f"file:{self.database}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=10)) as connection:
+            return connection.execute(sql, params).fetchall()
+
+    def execute(self, sql: str, *params: Any) -> int:
+        """Write to the journey database: only to put shared state back after a journey."""
+        with (
+            contextlib.closing(sqlite3.connect(self.database, timeout=10)) as connection,
+            connection,
+        ):
+            return connection.execute(sql, params).rowcount
 
     def ceu(self, *commands: list[str]) -> list[str]:
         """Run `ceu` commands side by side against this server's database; their outputs."""

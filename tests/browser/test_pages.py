@@ -17,7 +17,18 @@ from tests.browser.steps import log_in
 
 ROLES = ("anonymous", "learner", "instructor", "admin")
 MAX_PAGES = 40
-NOT_PAGES = (".pdf", ".zip", ".csv", ".json", ".png", ".svg", ".txt", ".yaml")
+NOT_PAGES = (
+    ".pdf",
+    ".zip",
+    ".csv",
+    ".json",
+    ".png",
+    ".svg",
+    ".txt",
+    ".yaml",
+    "/pdf",
+    "/credential",
+)
 
 
 def _links(visitor: Visitor) -> list[str]:

@@ -14,7 +14,7 @@ from ceu.quiz.models import AttemptKind
 
 APPROVAL = {
     "board": "NBCC",
-    "number": "ACEP No. 0000 (example)",
+    "number": "0000",
     "statement": "Example Provider has been approved by NBCC as an Approved Continuing "
     "Education Provider. Example Provider is solely responsible for all aspects of the "
     "programs.",
