@@ -242,3 +242,27 @@ def test_admin_sets_issue_mode_and_provider_then_reads_the_audit_log_and_evaluat
     select(ui, mode_label, "Admin approval")
     ui.click_button(f"Save issue mode for {SLUG}")
     visitor.expect_message(f"{SLUG}: certificates are now issued after an admin approves.")
+
+
+@every_device
+def test_admin_changes_a_role_and_exports_the_certificates_report(
+    ui: Input, visitor: Visitor, accounts: dict[str, Account], tmp_path: Path
+) -> None:
+    page = visitor.page
+    admin, learner = accounts["admin"], accounts["learner"]
+    visitor.goto("/")
+    log_in(ui, admin.email, admin.password)
+    ui.follow_link("Admin", within=main_nav(ui))
+    ui.follow_link("People and roles")
+    visitor.expect_heading("People and roles")
+    ui.fill("Search by name or e-mail", learner.email)
+    ui.click_button("Search")
+    ui.click_button(f"Make instructor: {learner.email}")
+    visitor.expect_message(f"{learner.email} now has the instructor role.")
+    ui.click_button(f"Remove instructor role from {learner.email}")
+    visitor.expect_message(f"{learner.email} no longer has the instructor role.")
+
+    ui.follow_link("Admin", within=main_nav(ui))
+    report = download(ui, page.get_by_role("link", name="Certificates report (CSV)"), tmp_path)
+    header = report.read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("certificate_number,status,learner_name,email,credential")
