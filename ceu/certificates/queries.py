@@ -17,15 +17,7 @@ from ceu.learning.models import Enrollment, EnrollmentStatus, ModuleProgress
 
 
 def completion_state(enrollment: Enrollment) -> LearnerState:
-    user = db.session.get(User, enrollment.user_id)
-    version = enrollment.version
-    return learning_queries.learner_state(
-        user=user,  # type: ignore[arg-type]
-        modules=learning_queries.modules_of(version.id),
-        progress=learning_queries.progress_by_module(enrollment),
-        minimum_reading_minutes=version.front["post_test"]["minimum_reading_minutes"],
-        enrollment=enrollment,
-    )
+    return learning_queries.enrollment_state(enrollment)
 
 
 def completion_date(enrollment: Enrollment) -> date:

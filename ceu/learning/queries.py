@@ -176,6 +176,18 @@ def learner_state(
     )
 
 
+def enrollment_state(enrollment: Enrollment) -> LearnerState:
+    """The completion input for an enrollment, loaded from the database (4 statements)."""
+    version = enrollment.version
+    return learner_state(
+        user=db.session.get(User, enrollment.user_id),  # type: ignore[arg-type]
+        modules=modules_of(version.id),
+        progress=progress_by_module(enrollment),
+        minimum_reading_minutes=version.front["post_test"]["minimum_reading_minutes"],
+        enrollment=enrollment,
+    )
+
+
 @dataclass(frozen=True)
 class DashboardRow:
     enrollment: Enrollment

@@ -41,22 +41,7 @@ def attempts(enrollment: Enrollment, kind: AttemptKind, module_position: int = 0
 
 def post_test_unlocked(enrollment: Enrollment) -> bool:
     """Read every module (and the minimum time, if the course sets one)."""
-    version = enrollment.version
-    modules = learning_queries.modules_of(version.id)
-    state = learning_queries.learner_state(
-        user=enrollment_user(enrollment),
-        modules=modules,
-        progress=learning_queries.progress_by_module(enrollment),
-        minimum_reading_minutes=version.front["post_test"]["minimum_reading_minutes"],
-        enrollment=enrollment,
-    )
-    return completion.post_test_unlocked(state)
-
-
-def enrollment_user(enrollment: Enrollment):  # type: ignore[no-untyped-def]
-    from ceu.auth.models import User
-
-    return db.session.get(User, enrollment.user_id)
+    return completion.post_test_unlocked(learning_queries.enrollment_state(enrollment))
 
 
 def result_of_record(enrollment: Enrollment, finished: list[Attempt]) -> float | None:
