@@ -39,6 +39,12 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(cfg.DEFAULTS)
     app.config.update(settings)
+    if str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        # a file on this machine cannot drop a connection: pinging it is a wasted statement
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "pool_pre_ping": False,
+        }
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is empty")
     if app.config.get("PROXY_COUNT"):
@@ -66,6 +72,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     from ceu.admin.views import bp as admin_bp
     from ceu.auth.views import bp as auth_bp
     from ceu.certificates.views import bp as certificates_bp
+    from ceu.core.cache import init_cache
     from ceu.core.nav import init_nav
     from ceu.core.views import bp as core_bp
     from ceu.core.views import register_error_handlers
@@ -80,6 +87,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     register_error_handlers(app)
     init_nav(app)
+    init_cache(app)
 
     @app.after_request
     def security_headers(response):  # type: ignore[no-untyped-def]

@@ -39,8 +39,14 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     def is_active(self) -> bool:  # Flask-Login: a disabled account cannot log in
         return self.is_active_account
 
+    # Set by ceu.auth.queries.identity, which reads the role names with the user instead of
+    # loading UserRole objects; once `roles` is loaded (to change them), it is the truth.
+    _role_names = None
+
     @property
     def role_set(self) -> frozenset[Role]:
+        if self._role_names is not None and "roles" not in self.__dict__:
+            return self._role_names
         return frozenset(Role(r.role) for r in self.roles)
 
     def has_role(self, role: Role) -> bool:

@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from ceu.auth import services
+from ceu.auth import queries, services
 from ceu.auth.forms import (
     ChangePasswordForm,
     LoginForm,
@@ -39,9 +39,9 @@ login_manager.login_message_category = "info"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+    if not user_id.isdigit() or len(user_id) > 18:
         return None
-    return db.session.get(User, int(user_id))
+    return queries.identity(int(user_id))
 
 
 def _safe_next(target: str | None) -> str:

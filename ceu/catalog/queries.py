@@ -1,22 +1,170 @@
-"""Course reads."""
+"""Course reads for the hot pages: a course by slug, and immutable version snapshots.
+
+A version never changes after import, so its snapshot (front matter, modules without
+their HTML) is read once per process and kept (`ceu.core.cache`), keyed by id and
+content hash. What can change about a course (published, current version, issue mode) is
+read on every request with one Core statement.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from typing import Any
 
-from ceu.catalog.models import Course, CourseFile, CourseVersion
+from sqlalchemy import bindparam, select
+
+from ceu.catalog.models import Course, CourseFile, CourseVersion, Module
+from ceu.core.cache import process_cache
+from ceu.extensions import db
+
+_COURSE = Course.__table__
+_VERSION = CourseVersion.__table__
+_MODULE = Module.__table__
+
+
+@dataclass(frozen=True)
+class CourseRef:
+    """The mutable facts of a course, read fresh on every request."""
+
+    id: int
+    slug: str
+    is_published: bool
+    certificate_issue_mode: str
+    current_version_id: int
+    current_version_hash: str
+
+
+@dataclass(frozen=True)
+class ModuleView:
+    id: int
+    version_id: int
+    position: int
+    slug: str
+    title: str
+    estimated_minutes: int
+    word_count: int
+    objectives: list[dict[str, str]]
+    key_points: list[str]
+    sections: list[dict[str, str]]
+    cited_keys: list[str]
+
+
+@dataclass(frozen=True)
+class VersionView:
+    """A course version as imported; never changes, so it is safe to keep per process."""
+
+    id: int
+    course_id: int
+    number: int
+    version_label: str
+    content_hash: str
+    title: str
+    summary: str
+    level: str
+    contact_hours: float
+    module_count: int
+    front: dict[str, Any]
+    modules: tuple[ModuleView, ...]
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return (self.id, self.content_hash)
+
+    def module_at(self, position: int) -> ModuleView | None:
+        return next((m for m in self.modules if m.position == position), None)
+
+
+_COURSE_BY_SLUG = (
+    select(
+        _COURSE.c.id,
+        _COURSE.c.slug,
+        _COURSE.c.is_published,
+        _COURSE.c.certificate_issue_mode,
+        _COURSE.c.current_version_id,
+        _VERSION.c.content_hash,
+    )
+    .outerjoin(_VERSION, _VERSION.c.id == _COURSE.c.current_version_id)
+    .where(_COURSE.c.slug == bindparam("slug"))
+)
+_VERSION_HASH = select(_VERSION.c.content_hash).where(_VERSION.c.id == bindparam("version_id"))
+_VERSION_ROW = select(*[c for c in _VERSION.columns if c.key not in ("imported_at",)]).where(
+    _VERSION.c.id == bindparam("version_id")
+)
+_MODULE_FIELDS = [f for f in ModuleView.__dataclass_fields__]
+_MODULE_ROWS = (
+    select(*[_MODULE.c[name] for name in _MODULE_FIELDS])
+    .where(_MODULE.c.version_id == bindparam("version_id"))
+    .order_by(_MODULE.c.position)
+)
+_MODULE_HTML = select(_MODULE.c.html).where(_MODULE.c.id == bindparam("module_id"))
+
+
+def published_course(slug: str) -> CourseRef | None:
+    """A published course with a current version, by slug (one statement)."""
+    row = db.session.execute(_COURSE_BY_SLUG, {"slug": slug}).first()
+    if row is None or not row.is_published or row.content_hash is None:
+        return None
+    return CourseRef(
+        id=row.id,
+        slug=row.slug,
+        is_published=row.is_published,
+        certificate_issue_mode=row.certificate_issue_mode,
+        current_version_id=row.current_version_id,
+        current_version_hash=row.content_hash,
+    )
+
+
+def current_version(course: CourseRef) -> VersionView:
+    return version(course.current_version_id, course.current_version_hash)
+
+
+def version(version_id: int, content_hash: str | None = None) -> VersionView:
+    """The snapshot of a version; read from the database once per process.
+
+    Without the content hash (an enrollment knows only the id) one small statement reads
+    it, so that a reused id (rows deleted and ids handed out again) is never mistaken for
+    the version that was cached.
+    """
+    if content_hash is None:
+        content_hash = db.session.execute(_VERSION_HASH, {"version_id": version_id}).scalar_one()
+    return process_cache().get_or_make(
+        ("version", version_id, content_hash), lambda: _load_version(version_id)
+    )
+
+
+def _load_version(version_id: int) -> VersionView:
+    row = db.session.execute(_VERSION_ROW, {"version_id": version_id}).one()._mapping
+    modules = tuple(
+        ModuleView(**dict(m._mapping))
+        for m in db.session.execute(_MODULE_ROWS, {"version_id": version_id})
+    )
+    return VersionView(
+        id=row["id"],
+        course_id=row["course_id"],
+        number=row["number"],
+        version_label=row["version_label"],
+        content_hash=row["content_hash"],
+        title=row["title"],
+        summary=row["summary"],
+        level=row["level"],
+        contact_hours=row["contact_hours"],
+        module_count=row["module_count"],
+        front=row["front"],
+        modules=modules,
+    )
+
+
+def module_html(module_id: int) -> str:
+    """A module's stored, sanitized HTML (rendered once, at import)."""
+    return db.session.execute(_MODULE_HTML, {"module_id": module_id}).scalar_one()  # type: ignore[no-any-return]
 
 
 def course_by_slug(slug: str) -> Course | None:
-    from ceu.extensions import db
-
     return db.session.scalar(select(Course).where(Course.slug == slug))
 
 
 def version_files(version: CourseVersion) -> list[tuple[str, str]]:
     """The exact files of an imported version, for export."""
-    from ceu.extensions import db
-
     rows = db.session.execute(
         select(CourseFile.path, CourseFile.text)
         .where(CourseFile.version_id == version.id)

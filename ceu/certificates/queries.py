@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ceu.auth.models import User
 from ceu.catalog.models import Course, CourseVersion
@@ -43,6 +44,47 @@ def certificate_for(enrollment: Enrollment) -> Certificate | None:
         .order_by(Certificate.id.desc())
         .limit(1)
     )
+
+
+@dataclass(frozen=True)
+class CertificateBrief:
+    """What the course page and dashboard show of a certificate (no frozen record)."""
+
+    id: int
+    number: str
+    status: str
+    issued_at: datetime
+    revoked_at: datetime | None
+    course_title: str = ""
+
+
+_CERT = Certificate.__table__
+_BRIEF_COLUMNS = (_CERT.c.id, _CERT.c.number, _CERT.c.status, _CERT.c.issued_at, _CERT.c.revoked_at)
+_NEWEST_FOR_ENROLLMENT = (
+    select(*_BRIEF_COLUMNS)
+    .where(_CERT.c.enrollment_id == bindparam("enrollment_id"))
+    .order_by(_CERT.c.id.desc())
+    .limit(1)
+)
+_FOR_USER = (
+    select(*_BRIEF_COLUMNS, _CERT.c.record)
+    .where(_CERT.c.user_id == bindparam("user_id"))
+    .order_by(_CERT.c.id)
+)
+
+
+def newest_brief(enrollment_id: int) -> CertificateBrief | None:
+    """`certificate_for` for display only: one Core statement, no record decoding."""
+    row = db.session.execute(_NEWEST_FOR_ENROLLMENT, {"enrollment_id": enrollment_id}).first()
+    return CertificateBrief(*row) if row is not None else None
+
+
+def briefs_for_user(user_id: int) -> list[CertificateBrief]:
+    """A learner's certificates for the dashboard, with the course title as certified."""
+    return [
+        CertificateBrief(*row[:5], course_title=row.record["course_title"])
+        for row in db.session.execute(_FOR_USER, {"user_id": user_id})
+    ]
 
 
 def by_code(code: str) -> Certificate | None:

@@ -138,13 +138,15 @@ def claim(slug: str) -> Any:
     return redirect(url_for("certificates.show", cert_id=certificate.id))
 
 
-def _course_panel(user: Any, enrollment: Any, state: Any) -> tuple[str, dict[str, Any]] | None:
+def _course_panel(
+    user: Any, enrollment: Any, state: Any, course: Any
+) -> tuple[str, dict[str, Any]] | None:
     return "certificates/_course_panel.html", {
-        "certificate": queries.certificate_for(enrollment),
+        "certificate": queries.newest_brief(enrollment.id),
         "complete": not completion.outstanding(state),
-        "mode": enrollment.course.certificate_issue_mode,
+        "mode": course.certificate_issue_mode,
         "form": PlainForm(),
-        "slug": enrollment.course.slug,
+        "slug": course.slug,
     }
 
 
@@ -310,7 +312,7 @@ def download_credential(cert_id: int) -> Response:
 
 
 def _certificates_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
-    certificates = queries.for_user(user.id)
+    certificates = queries.briefs_for_user(user.id)
     if not certificates:
         return None
     return "certificates/_dashboard_panel.html", {"certificates": certificates}

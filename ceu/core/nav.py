@@ -41,23 +41,40 @@ def everyone(user: Any) -> bool:
 
 
 def init_nav(app: Flask) -> None:
-    @app.context_processor
-    def inject_nav() -> dict[str, Any]:
-        def nav_items() -> list[dict[str, Any]]:
-            items = []
-            for link in _LINKS:
-                if not link.visible(current_user) or link.endpoint not in app.view_functions:
-                    continue
-                items.append(
-                    {
-                        "label": link.label,
-                        "url": url_for(link.endpoint),
-                        "current": request.endpoint == link.endpoint,
-                    }
-                )
-            return items
+    # URLs without arguments depend only on where the app is mounted: build each once.
+    urls: dict[tuple[str, str, str], str] = {}
 
-        return {"nav_items": nav_items}
+    def cached_url(endpoint: str, filename: str = "") -> str:
+        key = (request.script_root, endpoint, filename)
+        found = urls.get(key)
+        if found is None:
+            found = url_for(endpoint, filename=filename) if filename else url_for(endpoint)
+            urls[key] = found
+        return found
+
+    def static_url(filename: str) -> str:
+        """url_for('static', filename=...), built once per file."""
+        return cached_url("static", filename)
+
+    def nav_items() -> list[dict[str, Any]]:
+        items = []
+        for link in _LINKS:
+            if not link.visible(current_user) or link.endpoint not in app.view_functions:
+                continue
+            items.append(
+                {
+                    "label": link.label,
+                    "url": cached_url(link.endpoint),
+                    "current": request.endpoint == link.endpoint,
+                }
+            )
+        return items
+
+    def fixed_url(endpoint: str) -> str:
+        """url_for(endpoint) for an endpoint that takes no arguments, built once."""
+        return cached_url(endpoint)
+
+    app.jinja_env.globals.update(nav_items=nav_items, static_url=static_url, fixed_url=fixed_url)
 
 
 add_nav_link(NavLink("Home", "core.home", everyone, order=0))

@@ -19,17 +19,22 @@ def panels_for(user: Any) -> list[tuple[str, dict[str, Any]]]:
     return [shown for panel in _PANELS if (shown := panel(user)) is not None]
 
 
-CoursePanel = Callable[[Any, Any, Any], tuple[str, dict[str, Any]] | None]
+CoursePanel = Callable[[Any, Any, Any, Any], tuple[str, dict[str, Any]] | None]
 _COURSE_PANELS: list[CoursePanel] = []
 
 
 def add_course_panel(panel: CoursePanel) -> None:
-    """Register once at import: panel(user, enrollment, learner_state) -> (template, ctx)."""
+    """Register once at import: panel(user, enrollment, learner_state, course) -> (template,
+    ctx); `course` is a `ceu.catalog.queries.CourseRef`."""
     if panel not in _COURSE_PANELS:
         _COURSE_PANELS.append(panel)
 
 
-def course_panels_for(user: Any, enrollment: Any, state: Any) -> list[tuple[str, dict[str, Any]]]:
+def course_panels_for(
+    user: Any, enrollment: Any, state: Any, course: Any
+) -> list[tuple[str, dict[str, Any]]]:
     return [
-        shown for panel in _COURSE_PANELS if (shown := panel(user, enrollment, state)) is not None
+        shown
+        for panel in _COURSE_PANELS
+        if (shown := panel(user, enrollment, state, course)) is not None
     ]

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import defer
 
 from ceu.auth.models import User
+from ceu.catalog import queries as catalog_queries
 from ceu.catalog.models import Course, CourseVersion, Module
+from ceu.catalog.queries import CourseRef, ModuleView, VersionView
 from ceu.domain.completion import (
     LearnerState,
     ModuleState,
     ModuleStatus,
     percent_from_counts,
 )
-from ceu.extensions import contains_pattern, db
+from ceu.extensions import contains_pattern, db, loaded_instance
 from ceu.learning.models import Enrollment, EnrollmentStatus, ModuleProgress
 
 PAGE_SIZE = 20
@@ -25,10 +29,15 @@ LEVELS = ("introductory", "intermediate", "advanced")
 
 @dataclass(frozen=True)
 class CatalogRow:
-    course: Course
-    version: CourseVersion
+    slug: str
+    version: VersionView
     status: str  # "not_enrolled" | EnrollmentStatus value
     percent: int
+
+    @property
+    def card_key(self) -> tuple[Any, ...]:
+        """Names everything a catalog card shows: the immutable version and the slug."""
+        return (*self.version.key, self.slug)
 
 
 @dataclass(frozen=True)
@@ -39,59 +48,95 @@ class CatalogPage:
     total: int
 
 
-def _published() -> Select[tuple[Course, CourseVersion]]:
-    return (
-        select(Course, CourseVersion)
-        .join(CourseVersion, CourseVersion.id == Course.current_version_id)
-        .where(Course.is_published.is_(True))
+_C, _V = Course.__table__, CourseVersion.__table__
+_E, _P = Enrollment.__table__, ModuleProgress.__table__
+
+
+def _catalog_statements(*, search: bool, level: bool) -> tuple[Select[Any], Select[Any]]:
+    """(count, page) for one combination of filters, with bind parameters: built and
+    compiled once, then only executed."""
+    where = [_C.c.is_published.is_(True)]
+    if search:
+        where.append(_V.c.title.ilike(bindparam("pattern"), escape="\\"))
+    if level:
+        where.append(_V.c.level == bindparam("level"))
+    joined = _C.join(_V, _V.c.id == _C.c.current_version_id)
+    count = select(func.count()).select_from(joined).where(*where)
+    page = (
+        select(_C.c.id, _C.c.slug, _V.c.id.label("version_id"), _V.c.content_hash)
+        .select_from(joined)
+        .where(*where)
+        .order_by(_V.c.title, _C.c.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
     )
+    return count, page
+
+
+_CATALOG = {
+    (s, lv): _catalog_statements(search=s, level=lv) for s in (False, True) for lv in (False, True)
+}
 
 
 def catalog(*, user: User | None, search: str = "", level: str = "", page: int = 1) -> CatalogPage:
-    """Published courses, filtered and paginated, with the learner's status on each."""
-    query = _published()
+    """Published courses, filtered and paginated, with the learner's status on each.
+
+    Two small statements find the page's courses (a count, and ids in title order); what a
+    card shows comes from the version snapshots (`ceu.catalog.queries.version`), and one
+    more statement reads the learner's enrollments on the page.
+    """
+    params: dict[str, Any] = {"limit": PAGE_SIZE}
     if search:
-        pattern = contains_pattern(search)
-        query = query.where(CourseVersion.title.ilike(pattern, escape="\\"))
+        params["pattern"] = contains_pattern(search)
     if level in LEVELS:
-        query = query.where(CourseVersion.level == level)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        params["level"] = level
+    count, listing = _CATALOG[("pattern" in params, "level" in params)]
+    total = db.session.execute(count, params).scalar_one()
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
-    found = db.session.execute(
-        query.options(defer(CourseVersion.front))  # 16 kB of JSON per row the list never shows
-        .order_by(CourseVersion.title, Course.id)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
-    stats = _enrollment_stats(user, [course.id for course, _ in found])
+    params["offset"] = (page - 1) * PAGE_SIZE
+    found = db.session.execute(listing, params).all()
+    stats = _enrollment_stats(user, [row.id for row in found])
     rows = []
-    for course, version in found:
-        status, percent = stats.get(course.id, ("not_enrolled", 0))
-        rows.append(CatalogRow(course=course, version=version, status=status, percent=percent))
+    for row in found:
+        status, percent = stats.get(row.id, ("not_enrolled", 0))
+        snapshot = catalog_queries.version(row.version_id, row.content_hash)
+        rows.append(CatalogRow(slug=row.slug, version=snapshot, status=status, percent=percent))
     return CatalogPage(rows=rows, page=page, pages=pages, total=total)
+
+
+_STATS = (
+    select(
+        _E.c.course_id,
+        _E.c.status,
+        _E.c.post_test_passed_at,
+        _E.c.evaluation_submitted_at,
+        _V.c.module_count,
+        func.count(_P.c.completed_at).label("done"),
+    )
+    .join(_V, _V.c.id == _E.c.version_id)
+    .outerjoin(_P, _P.c.enrollment_id == _E.c.id)
+    .where(
+        _E.c.user_id == bindparam("user_id"),
+        _E.c.course_id.in_(bindparam("course_ids", expanding=True)),
+    )
+    .group_by(_E.c.id, _V.c.module_count)
+)
 
 
 def _enrollment_stats(user: User | None, course_ids: list[int]) -> dict[int, tuple[str, int]]:
     """course id -> (status, percent) for this user, in one statement."""
     if user is None or not getattr(user, "is_authenticated", False) or not course_ids:
         return {}
-    done = func.count(ModuleProgress.completed_at)
-    rows = db.session.execute(
-        select(Enrollment, CourseVersion.module_count, done)
-        .join(CourseVersion, CourseVersion.id == Enrollment.version_id)
-        .outerjoin(ModuleProgress, ModuleProgress.enrollment_id == Enrollment.id)
-        .where(Enrollment.user_id == user.id, Enrollment.course_id.in_(course_ids))
-        .group_by(Enrollment.id, CourseVersion.module_count)
-    ).all()
+    rows = db.session.execute(_STATS, {"user_id": user.id, "course_ids": course_ids})
     return {
-        e.course_id: (e.status, enrollment_percent(e, user, total, complete))
-        for e, total, complete in rows
+        row.course_id: (row.status, enrollment_percent(row, user, row.module_count, row.done))
+        for row in rows
     }
 
 
 def enrollment_percent(
-    enrollment: Enrollment, user: User, modules_total: int, modules_complete: int
+    enrollment: Any, user: User, modules_total: int, modules_complete: int
 ) -> int:
     """Progress for list pages, from counts aggregated in SQL."""
     if enrollment.status == EnrollmentStatus.COMPLETED:
@@ -105,12 +150,84 @@ def enrollment_percent(
     )
 
 
+@dataclass(frozen=True)
+class LearnerCourse:
+    """A published course as one learner sees it: the course, their enrollment (if any)
+    and its reading progress by module id. Enrollment and progress are ORM objects in the
+    session, so the module reader can record a visit without reading them again."""
+
+    course: CourseRef
+    enrollment: Enrollment | None
+    progress: dict[int, ModuleProgress]
+
+
+_E_KEYS = [c.key for c in _E.columns]
+_P_KEYS = [c.key for c in _P.columns]
+_E_COLUMNS = [_E.c[k].label(f"e_{k}") for k in _E_KEYS]
+_P_COLUMNS = [_P.c[k].label(f"p_{k}") for k in _P_KEYS]
+_LEARNER_COURSE = (
+    select(
+        _C.c.id,
+        _C.c.slug,
+        _C.c.is_published,
+        _C.c.certificate_issue_mode,
+        _C.c.current_version_id,
+        _V.c.content_hash,
+        *_E_COLUMNS,
+        *_P_COLUMNS,
+    )
+    .select_from(_C)
+    .outerjoin(_V, _V.c.id == _C.c.current_version_id)
+    .outerjoin(_E, (_E.c.course_id == _C.c.id) & (_E.c.user_id == bindparam("user_id")))
+    .outerjoin(_P, _P.c.enrollment_id == _E.c.id)
+    .where(_C.c.slug == bindparam("slug"))
+)
+
+
+def learner_course(user: User | None, slug: str) -> LearnerCourse | None:
+    """The course by slug with this user's enrollment and progress, in one statement;
+    None unless it is published with a current version."""
+    signed_in = user is not None and getattr(user, "is_authenticated", False)
+    rows = db.session.execute(
+        _LEARNER_COURSE, {"slug": slug, "user_id": user.id if signed_in else None}
+    ).all()
+    if not rows:
+        return None
+    first = rows[0]
+    if not first.is_published or first.content_hash is None:
+        return None
+    course = CourseRef(
+        id=first.id,
+        slug=first.slug,
+        is_published=first.is_published,
+        certificate_issue_mode=first.certificate_issue_mode,
+        current_version_id=first.current_version_id,
+        current_version_hash=first.content_hash,
+    )
+    enrollment = None
+    progress: dict[int, ModuleProgress] = {}
+    if first.e_id is not None:
+        enrollment = loaded_instance(Enrollment, {k: first._mapping[f"e_{k}"] for k in _E_KEYS})
+        for row in rows:
+            if row.p_id is not None:
+                found = loaded_instance(
+                    ModuleProgress, {k: row._mapping[f"p_{k}"] for k in _P_KEYS}
+                )
+                progress[found.module_id] = found
+    return LearnerCourse(course=course, enrollment=enrollment, progress=progress)
+
+
 def published_course(slug: str) -> tuple[Course, CourseVersion] | None:
-    row = db.session.execute(_published().where(Course.slug == slug)).first()
+    """The ORM course and its current version, for pages that write (quiz, certificates)."""
+    row = db.session.execute(
+        select(Course, CourseVersion)
+        .join(CourseVersion, CourseVersion.id == Course.current_version_id)
+        .where(Course.is_published.is_(True), Course.slug == slug)
+    ).first()
     return (row[0], row[1]) if row else None
 
 
-def enrollment_for(user: User, course: Course) -> Enrollment | None:
+def enrollment_for(user: User, course: Course | CourseRef) -> Enrollment | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return db.session.scalar(
@@ -136,14 +253,30 @@ def module_at(version_id: int, position: int) -> Module | None:
     )
 
 
-def progress_by_module(enrollment: Enrollment) -> dict[int, ModuleProgress]:
-    rows = db.session.scalars(
-        select(ModuleProgress).where(ModuleProgress.enrollment_id == enrollment.id)
-    )
-    return {p.module_id: p for p in rows}
+@dataclass(frozen=True)
+class ProgressView:
+    """A module's reading progress, as read for display and the completion rule."""
+
+    module_id: int
+    seconds_spent: int
+    completed_at: datetime | None
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_at is not None
 
 
-def module_state(progress: ModuleProgress | None) -> ModuleState:
+_PROGRESS = select(_P.c.module_id, _P.c.seconds_spent, _P.c.completed_at).where(
+    _P.c.enrollment_id == bindparam("enrollment_id")
+)
+
+
+def progress_by_module(enrollment: Enrollment) -> dict[int, ProgressView]:
+    rows = db.session.execute(_PROGRESS, {"enrollment_id": enrollment.id})
+    return {row.module_id: ProgressView(*row) for row in rows}
+
+
+def module_state(progress: ProgressView | ModuleProgress | None) -> ModuleState:
     if progress is None:
         return ModuleState.NOT_STARTED
     return ModuleState.COMPLETE if progress.is_complete else ModuleState.IN_PROGRESS
@@ -152,8 +285,8 @@ def module_state(progress: ModuleProgress | None) -> ModuleState:
 def learner_state(
     *,
     user: User,
-    modules: list[Module],
-    progress: dict[int, ModuleProgress],
+    modules: Sequence[Module | ModuleView],
+    progress: Mapping[int, ProgressView],
     minimum_reading_minutes: float,
     enrollment: Enrollment | None = None,
 ) -> LearnerState:
@@ -190,50 +323,66 @@ def enrollment_state(enrollment: Enrollment) -> LearnerState:
 
 @dataclass(frozen=True)
 class DashboardRow:
-    enrollment: Enrollment
-    course: Course
-    version: CourseVersion
+    """One enrollment on the dashboard: its course, progress and where to pick up."""
+
+    slug: str
+    title: str
+    contact_hours: float
+    module_count: int
+    status: str
+    completed_at: datetime | None
     modules_complete: int
     last_module_position: int | None
     percent: int
 
 
 def dashboard(user: User) -> list[DashboardRow]:
-    """The learner's enrollments with their progress, in one statement."""
-    done = func.count(ModuleProgress.completed_at)
-    last_module = db.aliased(Module)
+    """The learner's enrollments with their progress, in one Core statement."""
+    last = Module.__table__.alias("last_module")
     rows = db.session.execute(
-        select(Enrollment, Course, CourseVersion, done, last_module.position)
-        .join(Course, Course.id == Enrollment.course_id)
-        .join(CourseVersion, CourseVersion.id == Enrollment.version_id)
-        .outerjoin(ModuleProgress, ModuleProgress.enrollment_id == Enrollment.id)
-        .outerjoin(last_module, last_module.id == Enrollment.last_module_id)
-        .where(Enrollment.user_id == user.id)
-        .options(defer(CourseVersion.front))
-        .group_by(Enrollment.id, Course.id, CourseVersion.id, last_module.position)
-        .order_by(Enrollment.last_seen_at.desc().nulls_last(), Enrollment.enrolled_at.desc())
+        select(
+            _C.c.slug,
+            _V.c.title,
+            _V.c.contact_hours,
+            _V.c.module_count,
+            _E.c.status,
+            _E.c.completed_at,
+            _E.c.post_test_passed_at,
+            _E.c.evaluation_submitted_at,
+            func.count(_P.c.completed_at).label("done"),
+            last.c.position.label("last_position"),
+        )
+        .join(_C, _C.c.id == _E.c.course_id)
+        .join(_V, _V.c.id == _E.c.version_id)
+        .outerjoin(_P, _P.c.enrollment_id == _E.c.id)
+        .outerjoin(last, last.c.id == _E.c.last_module_id)
+        .where(_E.c.user_id == user.id)
+        .group_by(_E.c.id, _C.c.id, _V.c.id, last.c.position)
+        .order_by(_E.c.last_seen_at.desc().nulls_last(), _E.c.enrolled_at.desc())
     ).all()
     return [
         DashboardRow(
-            enrollment=e,
-            course=c,
-            version=v,
-            modules_complete=n,
-            last_module_position=pos,
-            percent=enrollment_percent(e, user, v.module_count, n),
+            slug=r.slug,
+            title=r.title,
+            contact_hours=r.contact_hours,
+            module_count=r.module_count,
+            status=r.status,
+            completed_at=r.completed_at,
+            modules_complete=r.done,
+            last_module_position=r.last_position,
+            percent=enrollment_percent(r, user, r.module_count, r.done),
         )
-        for e, c, v, n, pos in rows
+        for r in rows
     ]
 
 
 def hours_earned(rows: list[DashboardRow], *, year: int) -> tuple[float, float]:
     """(this year, all time) contact hours from completed enrollments."""
-    done = [r for r in rows if r.enrollment.status == EnrollmentStatus.COMPLETED]
-    total = sum(r.version.contact_hours for r in done)
+    done = [r for r in rows if r.status == EnrollmentStatus.COMPLETED]
+    total = sum(r.contact_hours for r in done)
     this_year = sum(
-        r.version.contact_hours
+        r.contact_hours
         for r in done
-        if isinstance(r.enrollment.completed_at, datetime)
-        and r.enrollment.completed_at.year == year
+        if isinstance(r.completed_at, datetime) and r.completed_at.year == year
     )
     return this_year, total

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -9,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ceu.auth.models import User
 from ceu.catalog.models import Course, Module
+from ceu.catalog.queries import CourseRef, ModuleView
 from ceu.domain.completion import credit_time
 from ceu.extensions import db, utcnow
 from ceu.learning.models import Enrollment, EnrollmentStatus, ModuleProgress
@@ -20,7 +22,7 @@ class EnrollmentError(ValueError):
     """A user-facing reason an enrollment action was refused."""
 
 
-def enroll(*, user: User, course: Course) -> Enrollment:
+def enroll(*, user: User, course: Course | CourseRef) -> Enrollment:
     """Enroll (or re-enroll) a learner; a new enrollment pins the course's current version."""
     if not course.is_published or course.current_version_id is None:
         raise EnrollmentError("This course is not open for enrollment.")
@@ -54,18 +56,31 @@ def _progress_for(enrollment: Enrollment, module_id: int) -> ModuleProgress | No
 
 
 def record_module_view(
-    *, enrollment: Enrollment, module: Module, now: datetime | None = None
+    *,
+    enrollment: Enrollment,
+    module: Module | ModuleView,
+    now: datetime | None = None,
+    known: Mapping[int, ModuleProgress] | None = None,
 ) -> ModuleProgress:
-    """Credit the time since the last page view to the module read then; start this one."""
+    """Credit the time since the last page view to the module read then; start this one.
+
+    `known`: every progress row of the enrollment by module id, when the caller has just
+    read them (the reader does, with the enrollment); otherwise they are looked up here.
+    """
     now = now or utcnow()
+
+    def lookup(module_id: int) -> ModuleProgress | None:
+        return known.get(module_id) if known is not None else _progress_for(enrollment, module_id)
+
     if _recently_recorded(enrollment, module, now):
         # a reload of the same page: the next view credits this span to the same module,
         # so skipping the write loses nothing and spares a commit per reload
-        found = _progress_for(enrollment, module.id)
+        found = lookup(module.id)
         if found is not None:
             return found
-    _credit_previous(enrollment, now)
-    progress = _progress_for(enrollment, module.id)
+    if enrollment.last_module_id is not None:
+        _credit_previous(enrollment, lookup(enrollment.last_module_id), now)
+    progress = lookup(module.id)
     if progress is None:
         progress = ModuleProgress(
             enrollment_id=enrollment.id, module_id=module.id, first_viewed_at=now
@@ -87,7 +102,7 @@ def record_module_view(
 RELOAD_WINDOW_SECONDS = 30
 
 
-def _recently_recorded(enrollment: Enrollment, module: Module, now: datetime) -> bool:
+def _recently_recorded(enrollment: Enrollment, module: Module | ModuleView, now: datetime) -> bool:
     return (
         enrollment.last_module_id == module.id
         and enrollment.last_seen_at is not None
@@ -96,24 +111,29 @@ def _recently_recorded(enrollment: Enrollment, module: Module, now: datetime) ->
 
 
 def complete_module(
-    *, enrollment: Enrollment, module: Module, now: datetime | None = None
+    *,
+    enrollment: Enrollment,
+    module: Module | ModuleView,
+    now: datetime | None = None,
+    known: Mapping[int, ModuleProgress] | None = None,
 ) -> ModuleProgress:
     """Mark a module read (idempotent), crediting the reading time up to now."""
     now = now or utcnow()
-    progress = record_module_view(enrollment=enrollment, module=module, now=now)
+    progress = record_module_view(enrollment=enrollment, module=module, now=now, known=known)
     if progress.completed_at is None:
         progress.completed_at = now
     db.session.flush()
     return progress
 
 
-def _credit_previous(enrollment: Enrollment, now: datetime) -> None:
-    if enrollment.last_module_id is None or enrollment.last_seen_at is None:
+def _credit_previous(
+    enrollment: Enrollment, previous: ModuleProgress | None, now: datetime
+) -> None:
+    if enrollment.last_seen_at is None:
         return
     gap = (now - enrollment.last_seen_at).total_seconds()
     seconds = credit_time(gap, cap_seconds=READING_GAP_CAP_SECONDS)
     if seconds <= 0:
         return
-    previous = _progress_for(enrollment, enrollment.last_module_id)
     if previous is not None:
         previous.seconds_spent += seconds

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from ceu.auth.permissions import can_preview_courses, can_read_module, ensure
+from ceu.catalog import queries as catalog_queries
+from ceu.catalog.queries import CourseRef, ModuleView, VersionView
+from ceu.core.cache import cached_macro, process_cache, render_macro
 from ceu.core.nav import NavLink, add_nav_link, everyone, signed_in
 from ceu.domain import completion
 from ceu.extensions import db, utcnow
@@ -16,6 +22,7 @@ from ceu.learning.forms import ActionForm
 from ceu.learning.models import InvalidTransition
 
 bp = Blueprint("learning", __name__)
+FRAGMENTS = "learning/_fragments.html"  # macros rendered once per version (ceu.core.cache)
 
 add_nav_link(NavLink("Courses", "learning.catalog", everyone, order=10))
 add_nav_link(NavLink("My learning", "learning.dashboard", signed_in, order=20))
@@ -31,13 +38,29 @@ def catalog() -> str:
     search = request.args.get("q", "").strip()[:100]
     level = request.args.get("level", "")
     result = queries.catalog(user=current_user, search=search, level=level, page=_page_arg())
+    cards = [
+        cached_macro(row.card_key, FRAGMENTS, "catalog_card", row.slug, row.version)
+        for row in result.rows
+    ]
     return render_template(
-        "learning/catalog.html", result=result, search=search, level=level, levels=queries.LEVELS
+        "learning/catalog.html",
+        result=result,
+        cards=cards,
+        search=search,
+        level=level,
+        levels=queries.LEVELS,
     )
 
 
-def _course_or_404(slug: str):  # type: ignore[no-untyped-def]
-    found = queries.published_course(slug)
+def _course_or_404(slug: str) -> CourseRef:
+    found = catalog_queries.published_course(slug)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _learner_course_or_404(slug: str) -> queries.LearnerCourse:
+    found = queries.learner_course(current_user, slug)  # type: ignore[arg-type]
     if found is None:
         abort(404)
     return found
@@ -45,18 +68,17 @@ def _course_or_404(slug: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/courses/<slug>")
 def course_page(slug: str) -> str:
-    course, version = _course_or_404(slug)
-    enrollment = queries.enrollment_for(current_user, course)
-    pinned_id = enrollment.version_id if enrollment else version.id
-    shown = version if pinned_id == version.id else enrollment.version  # type: ignore[union-attr]
-    modules = queries.modules_of(shown.id)
+    seen = _learner_course_or_404(slug)
+    course, enrollment, progress = seen.course, seen.enrollment, seen.progress
+    current = catalog_queries.current_version(course)
+    shown = current
+    if enrollment is not None and enrollment.version_id != current.id:
+        shown = catalog_queries.version(enrollment.version_id)
     state = owed = None
-    progress: dict = {}
     if enrollment is not None:
-        progress = queries.progress_by_module(enrollment)
         state = queries.learner_state(
             user=current_user,  # type: ignore[arg-type]
-            modules=modules,
+            modules=shown.modules,
             progress=progress,
             minimum_reading_minutes=shown.front["post_test"]["minimum_reading_minutes"],
             enrollment=enrollment,
@@ -66,8 +88,8 @@ def course_page(slug: str) -> str:
         "learning/course.html",
         course=course,
         version=shown,
-        front=shown.front,
-        modules=modules,
+        modules=shown.modules,
+        about=cached_macro(shown.key, FRAGMENTS, "course_about", shown),
         enrollment=enrollment,
         progress=progress,
         state=state,
@@ -75,8 +97,9 @@ def course_page(slug: str) -> str:
         module_state=queries.module_state,
         percent=completion.percent_complete(state) if state else 0,
         form=ActionForm(),
-        newer_version=shown.id != version.id,
-        panels=course_panels_for(current_user, enrollment, state) if enrollment else [],
+        newer_version=shown.id != current.id,
+        can_preview=can_preview_courses(current_user),
+        panels=course_panels_for(current_user, enrollment, state, course) if enrollment else [],
     )
 
 
@@ -84,7 +107,7 @@ def course_page(slug: str) -> str:
 @login_required
 def enroll(slug: str) -> Response:
     ActionForm()
-    course, _ = _course_or_404(slug)
+    course = _course_or_404(slug)
     try:
         services.enroll(user=current_user, course=course)  # type: ignore[arg-type]
     except services.EnrollmentError as exc:
@@ -100,7 +123,7 @@ def enroll(slug: str) -> Response:
 @login_required
 def withdraw(slug: str) -> Response:
     ActionForm()
-    course, _ = _course_or_404(slug)
+    course = _course_or_404(slug)
     enrollment = queries.enrollment_for(current_user, course)
     ensure(enrollment is not None)
     try:
@@ -117,10 +140,10 @@ def withdraw(slug: str) -> Response:
 @bp.get("/courses/<slug>/resume")
 @login_required
 def resume(slug: str) -> Response:
-    course, _ = _course_or_404(slug)
+    course = _course_or_404(slug)
     enrollment = queries.enrollment_for(current_user, course)
     ensure(enrollment is not None and enrollment.is_active)
-    modules = queries.modules_of(enrollment.version_id)  # type: ignore[union-attr]
+    modules = catalog_queries.version(enrollment.version_id).modules  # type: ignore[union-attr]
     progress = queries.progress_by_module(enrollment)  # type: ignore[arg-type]
     state = queries.learner_state(
         user=current_user,  # type: ignore[arg-type]
@@ -137,45 +160,71 @@ def resume(slug: str) -> Response:
 
 
 def _reader_context(slug: str, position: int):  # type: ignore[no-untyped-def]
-    course, current = _course_or_404(slug)
-    enrollment = queries.enrollment_for(current_user, course)
+    seen = _learner_course_or_404(slug)
+    course, enrollment = seen.course, seen.enrollment
     ensure(can_read_module(current_user, enrollment))
     is_preview = enrollment is None or not (
         enrollment.is_active or enrollment.status == "completed"
     )
-    version = current if is_preview else enrollment.version  # type: ignore[union-attr]
-    module = queries.module_at(version.id, position)
+    if is_preview:
+        version = catalog_queries.current_version(course)
+    else:
+        version = catalog_queries.version(enrollment.version_id)  # type: ignore[union-attr]
+    module = version.module_at(position)
     ensure(module is not None)
-    return course, version, enrollment, module, is_preview
+    return course, version, enrollment, module, is_preview, seen.progress
+
+
+@dataclass(frozen=True)
+class ModuleFragments:
+    toc: Markup
+    body: Markup
+    reading_minutes: int
+
+
+def _module_fragments(version: VersionView, module: ModuleView) -> ModuleFragments:
+    """The module's table of contents and body (HTML, objectives, key points, references)
+    are the same for every reader of this version: rendered once per process."""
+
+    def render() -> ModuleFragments:
+        cited = set(module.cited_keys)
+        references = [r for r in version.front["references"] if r["key"] in cited]
+        html = Markup(catalog_queries.module_html(module.id))  # noqa: S704 - sanitized at import
+        wpm = version.front["contact_hours"]["words_per_minute"]
+        return ModuleFragments(
+            toc=render_macro(FRAGMENTS, "module_toc", module, references),
+            body=render_macro(FRAGMENTS, "module_body", module, html, references),
+            reading_minutes=max(1, round(module.word_count / wpm)),
+        )
+
+    return process_cache().get_or_make(("module", version.key, module.id), render)
 
 
 @bp.get("/courses/<slug>/modules/<int:position>")
 @login_required
 def module_page(slug: str, position: int) -> str:
-    course, version, enrollment, module, is_preview = _reader_context(slug, position)
+    course, version, enrollment, module, is_preview, known = _reader_context(slug, position)
     progress = None
     if not is_preview and enrollment.is_active:
-        progress = services.record_module_view(enrollment=enrollment, module=module, now=utcnow())
+        progress = services.record_module_view(
+            enrollment=enrollment, module=module, now=utcnow(), known=known
+        )
         db.session.commit()
-    modules = queries.modules_of(version.id)
-    cited = set(module.cited_keys)
-    references = [r for r in version.front["references"] if r["key"] in cited]
-    wpm = version.front["contact_hours"]["words_per_minute"]
+    fragments = _module_fragments(version, module)
     return render_template(
         "learning/module.html",
         course=course,
         version=version,
         module=module,
-        modules=modules,
-        previous=next((m for m in modules if m.position == position - 1), None),
-        following=next((m for m in modules if m.position == position + 1), None),
-        references=references,
-        reading_minutes=max(1, round(module.word_count / wpm)),
+        modules=version.modules,
+        previous=version.module_at(position - 1),
+        following=version.module_at(position + 1),
+        fragments=fragments,
+        reading_minutes=fragments.reading_minutes,
         progress=progress,
         is_preview=is_preview,
         auto_complete=version.front["reading"]["auto_complete_at_end"],
         form=ActionForm(),
-        can_preview=can_preview_courses(current_user),
     )
 
 
@@ -183,15 +232,14 @@ def module_page(slug: str, position: int) -> str:
 @login_required
 def complete_module(slug: str, position: int) -> Response:
     form = ActionForm()
-    course, version, enrollment, module, is_preview = _reader_context(slug, position)
+    course, version, enrollment, module, is_preview, known = _reader_context(slug, position)
     if is_preview or not enrollment.is_active:
         flash("Preview only: progress is kept for enrolled learners.", "info")
         return redirect(url_for("learning.module_page", slug=slug, position=position))
-    services.complete_module(enrollment=enrollment, module=module, now=utcnow())
+    services.complete_module(enrollment=enrollment, module=module, now=utcnow(), known=known)
     db.session.commit()
     if form.then.data == "next":
-        following = queries.module_at(version.id, position + 1)
-        if following is not None:
+        if version.module_at(position + 1) is not None:
             return redirect(url_for("learning.module_page", slug=slug, position=position + 1))
         flash("You have read every module.", "success")
         return redirect(url_for("learning.course_page", slug=slug))
@@ -204,9 +252,9 @@ def complete_module(slug: str, position: int) -> Response:
 def dashboard() -> str:
     rows = queries.dashboard(current_user)  # type: ignore[arg-type]
     this_year, total = queries.hours_earned(rows, year=utcnow().year)
-    active = [r for r in rows if r.enrollment.status == "active"]
-    completed = [r for r in rows if r.enrollment.status == "completed"]
-    withdrawn = [r for r in rows if r.enrollment.status == "withdrawn"]
+    active = [r for r in rows if r.status == "active"]
+    completed = [r for r in rows if r.status == "completed"]
+    withdrawn = [r for r in rows if r.status == "withdrawn"]
     return render_template(
         "learning/dashboard.html",
         active=active,

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from datetime import datetime
 
+from sqlalchemy import bindparam, select
+
+from ceu.catalog.models import CourseVersion
 from ceu.domain import completion, grading
 from ceu.extensions import db
 from ceu.learning import queries as learning_queries
@@ -49,16 +53,33 @@ def result_of_record(enrollment: Enrollment, finished: list[Attempt]) -> float |
     return grading.result_of_record([a.score or 0.0 for a in finished], method)
 
 
-def history(user_id: int) -> list[tuple[Attempt, Enrollment]]:
-    """A learner's finished post-test attempts across courses, newest first (dashboard)."""
-    rows = db.session.execute(
-        select(Attempt, Enrollment)
-        .join(Enrollment, Enrollment.id == Attempt.enrollment_id)
-        .where(
-            Enrollment.user_id == user_id,
-            Attempt.kind == AttemptKind.POST_TEST.value,
-            Attempt.state.in_([AttemptState.GRADED.value, AttemptState.EXPIRED.value]),
-        )
-        .order_by(Attempt.graded_at.desc())
-    ).all()
-    return [(a, e) for a, e in rows]
+@dataclass(frozen=True)
+class HistoryRow:
+    """A finished post-test attempt as the dashboard lists it."""
+
+    attempt_id: int
+    number: int
+    graded_at: datetime | None
+    score: float | None
+    is_passed: bool | None
+    course_title: str
+
+
+_A, _E, _V = Attempt.__table__, Enrollment.__table__, CourseVersion.__table__
+_HISTORY = (
+    select(_A.c.id, _A.c.number, _A.c.graded_at, _A.c.score, _A.c.is_passed, _V.c.title)
+    .join(_E, _E.c.id == _A.c.enrollment_id)
+    .join(_V, _V.c.id == _E.c.version_id)
+    .where(
+        _E.c.user_id == bindparam("user_id"),
+        _A.c.kind == AttemptKind.POST_TEST.value,
+        _A.c.state.in_([AttemptState.GRADED.value, AttemptState.EXPIRED.value]),
+    )
+    .order_by(_A.c.graded_at.desc())
+)
+
+
+def history(user_id: int) -> list[HistoryRow]:
+    """A learner's finished post-test attempts across courses, newest first (dashboard):
+    one Core statement, without the attempts' stored forms and answers."""
+    return [HistoryRow(*row) for row in db.session.execute(_HISTORY, {"user_id": user_id})]
