@@ -74,6 +74,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     from ceu.certificates.views import bp as certificates_bp
     from ceu.core.cache import init_cache
     from ceu.core.nav import init_nav
+    from ceu.core.urls import init_urls
     from ceu.core.views import bp as core_bp
     from ceu.core.views import register_error_handlers
     from ceu.learning.views import bp as learning_bp
@@ -86,8 +87,9 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(certificates_bp)
     app.register_blueprint(admin_bp)
     register_error_handlers(app)
-    init_nav(app)
     init_cache(app)
+    init_urls(app)
+    init_nav(app)
 
     @app.after_request
     def security_headers(response):  # type: ignore[no-untyped-def]

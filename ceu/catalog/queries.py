@@ -118,6 +118,13 @@ def current_version(course: CourseRef) -> VersionView:
     return version(course.current_version_id, course.current_version_hash)
 
 
+def enrolled_version(course: CourseRef, enrollment: Any) -> VersionView:
+    """The version an enrollment is pinned to (usually the current one, already known)."""
+    if enrollment.version_id == course.current_version_id:
+        return current_version(course)
+    return version(enrollment.version_id)
+
+
 def version(version_id: int, content_hash: str | None = None) -> VersionView:
     """The snapshot of a version; read from the database once per process.
 

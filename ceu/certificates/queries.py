@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, select
 from ceu.auth.models import User
 from ceu.catalog.models import Course, CourseVersion
 from ceu.certificates.models import Certificate, EvaluationResponse
-from ceu.domain.certificates import is_plausible_code
+from ceu.domain.certificates import CertificateRecord, is_plausible_code
 from ceu.domain.completion import LearnerState
 from ceu.extensions import contains_pattern, db
 from ceu.learning import queries as learning_queries
@@ -85,6 +85,53 @@ def briefs_for_user(user_id: int) -> list[CertificateBrief]:
         CertificateBrief(*row[:5], course_title=row.record["course_title"])
         for row in db.session.execute(_FOR_USER, {"user_id": user_id})
     ]
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the public verification page needs of a certificate and its replacement."""
+
+    id: int
+    status: str
+    revoked_at: datetime | None
+    superseded_at: datetime | None
+    record_hash: str
+    replacement_code: str | None
+    replacement_number: str | None
+    replacement_status: str | None
+
+
+_REPLACEMENT = Certificate.__table__.alias("replacement")
+_VERIFY = (
+    select(
+        _CERT.c.id,
+        _CERT.c.status,
+        _CERT.c.revoked_at,
+        _CERT.c.superseded_at,
+        _CERT.c.record_hash,
+        _REPLACEMENT.c.verification_code,
+        _REPLACEMENT.c.number,
+        _REPLACEMENT.c.status,
+    )
+    .outerjoin(_REPLACEMENT, _REPLACEMENT.c.supersedes_id == _CERT.c.id)
+    .where(_CERT.c.verification_code == bindparam("code"))
+)
+_RECORD = select(_CERT.c.record).where(_CERT.c.id == bindparam("id"))
+
+
+def verification(code: str) -> Verification | None:
+    """A certificate and its replacement by verification code, in one statement; the
+    frozen record is not read (it never changes: see `frozen_record`)."""
+    if not is_plausible_code(code):
+        return None
+    row = db.session.execute(_VERIFY, {"code": code}).first()
+    return Verification(*row) if row is not None else None
+
+
+def frozen_record(certificate_id: int) -> CertificateRecord:
+    return CertificateRecord.from_json(
+        db.session.execute(_RECORD, {"id": certificate_id}).scalar_one()
+    )
 
 
 def by_code(code: str) -> Certificate | None:

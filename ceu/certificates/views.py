@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,14 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from ceu.auth.models import User
 from ceu.auth.permissions import ensure, is_admin
 from ceu.certificates import credentials, pdf, queries, services
 from ceu.certificates.forms import PlainForm
 from ceu.certificates.models import Certificate
+from ceu.core.cache import process_cache, render_macro
 from ceu.core.nav import NavLink, add_nav_link, signed_in
 from ceu.domain import completion
 from ceu.domain.evaluation import LIKERT_LABELS
@@ -145,7 +148,6 @@ def _course_panel(
         "certificate": queries.newest_brief(enrollment.id),
         "complete": not completion.outstanding(state),
         "mode": course.certificate_issue_mode,
-        "form": PlainForm(),
         "slug": course.slug,
     }
 
@@ -327,17 +329,30 @@ add_dashboard_panel(_certificates_panel)
 @bp.get("/verify/<code>")
 @limiter.limit("30 per minute; 300 per hour")
 def verify(code: str) -> tuple[str, int]:
-    certificate = queries.by_code(code)
-    if certificate is None:
-        return render_template(
-            "certificates/verify.html", certificate=None, record=None, replacement=None
-        ), 404
+    found = queries.verification(code)
+    if found is None:
+        return render_template("certificates/verify.html", certificate=None, body=None), 404
     return render_template(
-        "certificates/verify.html",
-        certificate=certificate,
-        record=certificate.frozen,
-        replacement=queries.replacement_of(certificate),
+        "certificates/verify.html", certificate=found, body=_verified_body(found)
     ), 200
+
+
+@dataclass(frozen=True)
+class VerifiedBody:
+    provider_name: str
+    html: Markup
+
+
+def _verified_body(found: queries.Verification) -> VerifiedBody:
+    """The certificate as recorded: frozen at issue (its hash is in the key), so rendered
+    once per process; only the status around it is read on every request."""
+
+    def render() -> VerifiedBody:
+        record = queries.frozen_record(found.id)
+        html = render_macro("certificates/_record.html", "certificate_body", record)
+        return VerifiedBody(provider_name=record.provider_name, html=html)
+
+    return process_cache().get_or_make(("verified", found.id, found.record_hash), render)
 
 
 @bp.get("/verify/<code>/status")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, request, url_for
+from flask import Flask, request
 from flask_login import current_user
 
 
@@ -41,22 +41,8 @@ def everyone(user: Any) -> bool:
 
 
 def init_nav(app: Flask) -> None:
-    # URLs without arguments depend only on where the app is mounted: build each once.
-    urls: dict[tuple[str, str, str], str] = {}
-
-    def cached_url(endpoint: str, filename: str = "") -> str:
-        key = (request.script_root, endpoint, filename)
-        found = urls.get(key)
-        if found is None:
-            found = url_for(endpoint, filename=filename) if filename else url_for(endpoint)
-            urls[key] = found
-        return found
-
-    def static_url(filename: str) -> str:
-        """url_for('static', filename=...), built once per file."""
-        return cached_url("static", filename)
-
     def nav_items() -> list[dict[str, Any]]:
+        build = app.jinja_env.globals["url_for"]  # memoized (ceu.core.urls)
         items = []
         for link in _LINKS:
             if not link.visible(current_user) or link.endpoint not in app.view_functions:
@@ -64,17 +50,13 @@ def init_nav(app: Flask) -> None:
             items.append(
                 {
                     "label": link.label,
-                    "url": cached_url(link.endpoint),
+                    "url": build(link.endpoint),
                     "current": request.endpoint == link.endpoint,
                 }
             )
         return items
 
-    def fixed_url(endpoint: str) -> str:
-        """url_for(endpoint) for an endpoint that takes no arguments, built once."""
-        return cached_url(endpoint)
-
-    app.jinja_env.globals.update(nav_items=nav_items, static_url=static_url, fixed_url=fixed_url)
+    app.jinja_env.globals["nav_items"] = nav_items
 
 
 add_nav_link(NavLink("Home", "core.home", everyone, order=0))

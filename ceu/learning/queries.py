@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -152,13 +152,19 @@ def enrollment_percent(
 
 @dataclass(frozen=True)
 class LearnerCourse:
-    """A published course as one learner sees it: the course, their enrollment (if any)
-    and its reading progress by module id. Enrollment and progress are ORM objects in the
-    session, so the module reader can record a visit without reading them again."""
+    """A published course as one learner sees it: the course, their enrollment (if any,
+    an ORM object in the session) and its reading progress by module id."""
 
     course: CourseRef
     enrollment: Enrollment | None
-    progress: dict[int, ModuleProgress]
+    progress: dict[int, ProgressView]
+    rows: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
+
+    def progress_object(self, module_id: int) -> ModuleProgress | None:
+        """A module's progress as an ORM object in the session, to write to: made from the
+        row already read, so the reader records a visit without reading it again."""
+        values = self.rows.get(module_id)
+        return loaded_instance(ModuleProgress, values) if values is not None else None
 
 
 _E_KEYS = [c.key for c in _E.columns]
@@ -184,9 +190,10 @@ _LEARNER_COURSE = (
 )
 
 
-def learner_course(user: User | None, slug: str) -> LearnerCourse | None:
+def learner_course(user: User | None, slug: str, *, writable: bool = False) -> LearnerCourse | None:
     """The course by slug with this user's enrollment and progress, in one statement;
-    None unless it is published with a current version."""
+    None unless it is published with a current version. With `writable`, the progress
+    rows are ORM objects in the session (the reader updates them); else plain views."""
     signed_in = user is not None and getattr(user, "is_authenticated", False)
     rows = db.session.execute(
         _LEARNER_COURSE, {"slug": slug, "user_id": user.id if signed_in else None}
@@ -205,16 +212,17 @@ def learner_course(user: User | None, slug: str) -> LearnerCourse | None:
         current_version_hash=first.content_hash,
     )
     enrollment = None
-    progress: dict[int, ModuleProgress] = {}
+    progress: dict[int, ProgressView] = {}
+    raw: dict[int, dict[str, Any]] = {}
     if first.e_id is not None:
         enrollment = loaded_instance(Enrollment, {k: first._mapping[f"e_{k}"] for k in _E_KEYS})
         for row in rows:
             if row.p_id is not None:
-                found = loaded_instance(
-                    ModuleProgress, {k: row._mapping[f"p_{k}"] for k in _P_KEYS}
+                raw[row.p_module_id] = {k: row._mapping[f"p_{k}"] for k in _P_KEYS}
+                progress[row.p_module_id] = ProgressView(
+                    row.p_module_id, row.p_seconds_spent, row.p_completed_at
                 )
-                progress[found.module_id] = found
-    return LearnerCourse(course=course, enrollment=enrollment, progress=progress)
+    return LearnerCourse(course=course, enrollment=enrollment, progress=progress, rows=raw)
 
 
 def published_course(slug: str) -> tuple[Course, CourseVersion] | None:
@@ -336,30 +344,33 @@ class DashboardRow:
     percent: int
 
 
+_LAST_MODULE = Module.__table__.alias("last_module")
+_DASHBOARD = (
+    select(
+        _C.c.slug,
+        _V.c.title,
+        _V.c.contact_hours,
+        _V.c.module_count,
+        _E.c.status,
+        _E.c.completed_at,
+        _E.c.post_test_passed_at,
+        _E.c.evaluation_submitted_at,
+        func.count(_P.c.completed_at).label("done"),
+        _LAST_MODULE.c.position.label("last_position"),
+    )
+    .join(_C, _C.c.id == _E.c.course_id)
+    .join(_V, _V.c.id == _E.c.version_id)
+    .outerjoin(_P, _P.c.enrollment_id == _E.c.id)
+    .outerjoin(_LAST_MODULE, _LAST_MODULE.c.id == _E.c.last_module_id)
+    .where(_E.c.user_id == bindparam("user_id"))
+    .group_by(_E.c.id, _C.c.id, _V.c.id, _LAST_MODULE.c.position)
+    .order_by(_E.c.last_seen_at.desc().nulls_last(), _E.c.enrolled_at.desc())
+)
+
+
 def dashboard(user: User) -> list[DashboardRow]:
     """The learner's enrollments with their progress, in one Core statement."""
-    last = Module.__table__.alias("last_module")
-    rows = db.session.execute(
-        select(
-            _C.c.slug,
-            _V.c.title,
-            _V.c.contact_hours,
-            _V.c.module_count,
-            _E.c.status,
-            _E.c.completed_at,
-            _E.c.post_test_passed_at,
-            _E.c.evaluation_submitted_at,
-            func.count(_P.c.completed_at).label("done"),
-            last.c.position.label("last_position"),
-        )
-        .join(_C, _C.c.id == _E.c.course_id)
-        .join(_V, _V.c.id == _E.c.version_id)
-        .outerjoin(_P, _P.c.enrollment_id == _E.c.id)
-        .outerjoin(last, last.c.id == _E.c.last_module_id)
-        .where(_E.c.user_id == user.id)
-        .group_by(_E.c.id, _C.c.id, _V.c.id, last.c.position)
-        .order_by(_E.c.last_seen_at.desc().nulls_last(), _E.c.enrolled_at.desc())
-    ).all()
+    rows = db.session.execute(_DASHBOARD, {"user_id": user.id}).all()
     return [
         DashboardRow(
             slug=r.slug,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -60,17 +60,17 @@ def record_module_view(
     enrollment: Enrollment,
     module: Module | ModuleView,
     now: datetime | None = None,
-    known: Mapping[int, ModuleProgress] | None = None,
+    known: Callable[[int], ModuleProgress | None] | None = None,
 ) -> ModuleProgress:
     """Credit the time since the last page view to the module read then; start this one.
 
-    `known`: every progress row of the enrollment by module id, when the caller has just
-    read them (the reader does, with the enrollment); otherwise they are looked up here.
+    `known(module_id)`: the enrollment's progress rows, when the caller has just read all
+    of them (the reader has, with the enrollment); otherwise they are looked up here.
     """
     now = now or utcnow()
 
     def lookup(module_id: int) -> ModuleProgress | None:
-        return known.get(module_id) if known is not None else _progress_for(enrollment, module_id)
+        return known(module_id) if known is not None else _progress_for(enrollment, module_id)
 
     if _recently_recorded(enrollment, module, now):
         # a reload of the same page: the next view credits this span to the same module,
@@ -115,7 +115,7 @@ def complete_module(
     enrollment: Enrollment,
     module: Module | ModuleView,
     now: datetime | None = None,
-    known: Mapping[int, ModuleProgress] | None = None,
+    known: Callable[[int], ModuleProgress | None] | None = None,
 ) -> ModuleProgress:
     """Mark a module read (idempotent), crediting the reading time up to now."""
     now = now or utcnow()

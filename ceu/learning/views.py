@@ -71,9 +71,7 @@ def course_page(slug: str) -> str:
     seen = _learner_course_or_404(slug)
     course, enrollment, progress = seen.course, seen.enrollment, seen.progress
     current = catalog_queries.current_version(course)
-    shown = current
-    if enrollment is not None and enrollment.version_id != current.id:
-        shown = catalog_queries.version(enrollment.version_id)
+    shown = catalog_queries.enrolled_version(course, enrollment) if enrollment else current
     state = owed = None
     if enrollment is not None:
         state = queries.learner_state(
@@ -96,7 +94,6 @@ def course_page(slug: str) -> str:
         owed=owed,
         module_state=queries.module_state,
         percent=completion.percent_complete(state) if state else 0,
-        form=ActionForm(),
         newer_version=shown.id != current.id,
         can_preview=can_preview_courses(current_user),
         panels=course_panels_for(current_user, enrollment, state, course) if enrollment else [],
@@ -169,10 +166,10 @@ def _reader_context(slug: str, position: int):  # type: ignore[no-untyped-def]
     if is_preview:
         version = catalog_queries.current_version(course)
     else:
-        version = catalog_queries.version(enrollment.version_id)  # type: ignore[union-attr]
+        version = catalog_queries.enrolled_version(course, enrollment)
     module = version.module_at(position)
     ensure(module is not None)
-    return course, version, enrollment, module, is_preview, seen.progress
+    return course, version, enrollment, module, is_preview, seen.progress_object
 
 
 @dataclass(frozen=True)
@@ -224,7 +221,6 @@ def module_page(slug: str, position: int) -> str:
         progress=progress,
         is_preview=is_preview,
         auto_complete=version.front["reading"]["auto_complete_at_end"],
-        form=ActionForm(),
     )
 
 

@@ -1,0 +1,34 @@
+"""url_for for templates, memoized: a page builds dozens of links, and werkzeug's URL
+building costs tens of microseconds each on the hot pages.
+
+A URL built from an endpoint and plain values depends on nothing else but where the app
+is mounted (the script root), so the same arguments give the same string for the life of
+the process. Calls with `_external`, `_anchor`, `_scheme` or `_method`, and relative
+endpoints (".name"), go to Flask's url_for unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request, url_for
+
+from ceu.core.cache import ProcessCache
+
+EXTENSION = "ceu_url_cache"
+
+
+def init_urls(app: Flask) -> None:
+    cache = ProcessCache(maxsize=8192)
+    app.extensions[EXTENSION] = cache
+
+    def memo_url_for(endpoint: str, **values: Any) -> str:
+        if endpoint.startswith(".") or any(k.startswith("_") for k in values):
+            return url_for(endpoint, **values)
+        key = (request.script_root, endpoint, *sorted(values.items()))
+        try:
+            return cache.get_or_make(key, lambda: url_for(endpoint, **values))
+        except TypeError:  # an unhashable value: build it every time
+            return url_for(endpoint, **values)
+
+    app.jinja_env.globals["url_for"] = memo_url_for
