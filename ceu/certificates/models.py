@@ -58,8 +58,9 @@ class Certificate(db.Model):  # type: ignore[name-defined,misc]
     )
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     revocation_reason: Mapped[str] = mapped_column(Text, default="")
+    # indexed: the public verification page looks up a certificate's replacement
     supersedes_id: Mapped[int | None] = mapped_column(
-        ForeignKey("certificate.id", ondelete="SET NULL"), default=None
+        ForeignKey("certificate.id", ondelete="SET NULL"), default=None, index=True
     )
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 

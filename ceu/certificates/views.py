@@ -145,7 +145,11 @@ def _course_panel(
     user: Any, enrollment: Any, state: Any, course: Any
 ) -> tuple[str, dict[str, Any]] | None:
     return "certificates/_course_panel.html", {
-        "certificate": queries.newest_brief(enrollment.id),
+        # issuing a certificate completes the enrollment (services._create), so only a
+        # completed enrollment can have one: the others need no lookup
+        "certificate": (
+            queries.newest_brief(enrollment.id) if enrollment.status == "completed" else None
+        ),
         "complete": not completion.outstanding(state),
         "mode": course.certificate_issue_mode,
         "slug": course.slug,

@@ -3,7 +3,7 @@
 Course versions are immutable snapshots (a change is a new import, a new version row), so
 what is read or rendered from one can be kept for the life of the process. Every key names
 the immutable thing it was made from (a version's id *and* its content hash), so an entry
-can never be stale: nothing is invalidated, the least recently used entries are dropped.
+can never be stale: nothing is invalidated, the oldest entries are dropped when full.
 Each app has its own cache (tests build many apps over reused databases).
 """
 
@@ -21,27 +21,29 @@ T = TypeVar("T")
 EXTENSION = "ceu_process_cache"
 
 
+_MISSING = object()
+
+
 class ProcessCache:
-    """A bounded, thread-safe LRU map (gunicorn may run threaded workers)."""
+    """A bounded map, safe for threaded workers; the oldest entries go first when full.
+
+    Reads take no lock (a dict read is atomic in CPython) and do not reorder: this is on
+    every hot page, and with a bound well above the working set, first-in-first-out
+    eviction is as good as least-recently-used.
+    """
 
     def __init__(self, maxsize: int = 2048) -> None:
         self.maxsize = maxsize
         self._data: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                self.hits += 1
-                return self._data[key]  # type: ignore[no-any-return]
-            self.misses += 1
-        value = make()  # outside the lock: making may query the database or render
+        found = self._data.get(key, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[no-any-return]
+        value = make()  # no lock held: making may query the database or render
         with self._lock:
             self._data[key] = value
-            self._data.move_to_end(key)
             while len(self._data) > self.maxsize:
                 self._data.popitem(last=False)
         return value

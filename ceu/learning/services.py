@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ceu.auth.models import User
 from ceu.catalog.models import Course, Module
@@ -55,6 +56,21 @@ def _progress_for(enrollment: Enrollment, module_id: int) -> ModuleProgress | No
     )
 
 
+# Every page view writes these two: plain UPDATEs (the increment is atomic in the
+# database, so two tabs cannot lose each other's time), not the ORM's unit of work.
+_P, _E = ModuleProgress.__table__, Enrollment.__table__
+_ADD_SECONDS = (
+    update(_P)
+    .where(_P.c.enrollment_id == bindparam("enrollment"), _P.c.module_id == bindparam("module"))
+    .values(seconds_spent=_P.c.seconds_spent + bindparam("seconds"))
+)
+_MOVE_READER = (
+    update(_E)
+    .where(_E.c.id == bindparam("enrollment"))
+    .values(last_module_id=bindparam("module"), last_seen_at=bindparam("seen_at"))
+)
+
+
 def record_module_view(
     *,
     enrollment: Enrollment,
@@ -78,8 +94,7 @@ def record_module_view(
         found = lookup(module.id)
         if found is not None:
             return found
-    if enrollment.last_module_id is not None:
-        _credit_previous(enrollment, lookup(enrollment.last_module_id), now)
+    _credit_previous(enrollment, now)
     progress = lookup(module.id)
     if progress is None:
         progress = ModuleProgress(
@@ -93,8 +108,11 @@ def record_module_view(
             if found is None:  # the other writer's row vanished: let the caller see it
                 raise
             progress = found
-    enrollment.last_module_id = module.id
-    enrollment.last_seen_at = now
+    db.session.execute(
+        _MOVE_READER, {"enrollment": enrollment.id, "module": module.id, "seen_at": now}
+    )
+    set_committed_value(enrollment, "last_module_id", module.id)
+    set_committed_value(enrollment, "last_seen_at", now)
     db.session.flush()
     return progress
 
@@ -126,14 +144,22 @@ def complete_module(
     return progress
 
 
-def _credit_previous(
-    enrollment: Enrollment, previous: ModuleProgress | None, now: datetime
-) -> None:
-    if enrollment.last_seen_at is None:
+def _credit_previous(enrollment: Enrollment, now: datetime) -> None:
+    if enrollment.last_module_id is None or enrollment.last_seen_at is None:
         return
     gap = (now - enrollment.last_seen_at).total_seconds()
     seconds = credit_time(gap, cap_seconds=READING_GAP_CAP_SECONDS)
     if seconds <= 0:
         return
-    if previous is not None:
-        previous.seconds_spent += seconds
+    db.session.flush()  # pending ORM changes to the row first, then the increment
+    db.session.execute(
+        _ADD_SECONDS,
+        {"enrollment": enrollment.id, "module": enrollment.last_module_id, "seconds": seconds},
+    )
+    for obj in list(db.session.identity_map.values()):  # a loaded copy is now behind
+        if (
+            isinstance(obj, ModuleProgress)
+            and obj.enrollment_id == enrollment.id
+            and obj.module_id == enrollment.last_module_id
+        ):
+            db.session.expire(obj, ["seconds_spent"])
