@@ -74,6 +74,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     from ceu.certificates.views import bp as certificates_bp
     from ceu.core.cache import init_cache
     from ceu.core.nav import init_nav
+    from ceu.core.transactions import init_transactions
     from ceu.core.urls import init_urls
     from ceu.core.views import bp as core_bp
     from ceu.core.views import register_error_handlers
@@ -89,6 +90,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     init_cache(app)
     init_urls(app)
+    init_transactions(app)
     init_nav(app)
 
     @app.after_request

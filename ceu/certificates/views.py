@@ -28,7 +28,7 @@ from ceu.auth.permissions import ensure, is_admin
 from ceu.certificates import credentials, pdf, queries, services
 from ceu.certificates.forms import PlainForm
 from ceu.certificates.models import Certificate
-from ceu.core.cache import process_cache, render_macro
+from ceu.core.cache import fragment_key, process_cache, render_macro
 from ceu.core.nav import NavLink, add_nav_link, signed_in
 from ceu.domain import completion
 from ceu.domain.evaluation import LIKERT_LABELS
@@ -356,7 +356,8 @@ def _verified_body(found: queries.Verification) -> VerifiedBody:
         html = render_macro("certificates/_record.html", "certificate_body", record)
         return VerifiedBody(provider_name=record.provider_name, html=html)
 
-    return process_cache().get_or_make(("verified", found.id, found.record_hash), render)
+    key = fragment_key("verified", found.id, found.record_hash)
+    return process_cache().get_or_make(key, render)
 
 
 @bp.get("/verify/<code>/status")

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from flask import current_app, get_template_attribute
+from flask import current_app, get_template_attribute, request
 from markupsafe import Markup
 
 T = TypeVar("T")
@@ -71,7 +71,13 @@ def cached_macro(key: Hashable, template: str, macro: str, *args: Any) -> Markup
 
     Only for macros whose output depends on their arguments alone, and a key that names
     them: nothing about the user, the session, CSRF tokens or flashed messages may be in it.
+    Links inside depend on where the app is mounted, so that is part of the key too.
     """
     return process_cache().get_or_make(
-        ("macro", template, macro, key), lambda: render_macro(template, macro, *args)
+        fragment_key("macro", template, macro, key), lambda: render_macro(template, macro, *args)
     )
+
+
+def fragment_key(*parts: Hashable) -> tuple[Hashable, ...]:
+    """A cache key for rendered HTML: `parts` plus where the app is mounted (its links)."""
+    return (request.script_root, *parts)

@@ -52,87 +52,89 @@ _C, _V = Course.__table__, CourseVersion.__table__
 _E, _P = Enrollment.__table__, ModuleProgress.__table__
 
 
-def _catalog_statements(*, search: bool, level: bool) -> tuple[Select[Any], Select[Any]]:
-    """(count, page) for one combination of filters, with bind parameters: built and
-    compiled once, then only executed."""
+_ENROLLED_VERSION = CourseVersion.__table__.alias("enrolled_version")
+
+
+def _catalog_statement(*, search: bool, level: bool) -> Select[Any]:
+    """One page of the catalog for one combination of filters, in one statement: the
+    courses in title order, the total (a scalar subquery, computed once), and the
+    learner's enrollment on each with the modules read. Built and compiled once."""
     where = [_C.c.is_published.is_(True)]
     if search:
         where.append(_V.c.title.ilike(bindparam("pattern"), escape="\\"))
     if level:
         where.append(_V.c.level == bindparam("level"))
     joined = _C.join(_V, _V.c.id == _C.c.current_version_id)
-    count = select(func.count()).select_from(joined).where(*where)
-    page = (
-        select(_C.c.id, _C.c.slug, _V.c.id.label("version_id"), _V.c.content_hash)
-        .select_from(joined)
+    total = select(func.count()).select_from(joined).where(*where).scalar_subquery()
+    done = (
+        select(func.count(_P.c.completed_at))
+        .where(_P.c.enrollment_id == _E.c.id)
+        .correlate(_E)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            _C.c.id,
+            _C.c.slug,
+            _V.c.id.label("version_id"),
+            _V.c.content_hash,
+            total.label("total"),
+            _E.c.status,
+            _E.c.post_test_passed_at,
+            _E.c.evaluation_submitted_at,
+            _ENROLLED_VERSION.c.module_count,
+            done.label("done"),
+        )
+        .select_from(
+            joined.outerjoin(
+                _E, (_E.c.course_id == _C.c.id) & (_E.c.user_id == bindparam("user_id"))
+            ).outerjoin(_ENROLLED_VERSION, _ENROLLED_VERSION.c.id == _E.c.version_id)
+        )
         .where(*where)
         .order_by(_V.c.title, _C.c.id)
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
-    return count, page
 
 
 _CATALOG = {
-    (s, lv): _catalog_statements(search=s, level=lv) for s in (False, True) for lv in (False, True)
+    (s, lv): _catalog_statement(search=s, level=lv) for s in (False, True) for lv in (False, True)
 }
 
 
 def catalog(*, user: User | None, search: str = "", level: str = "", page: int = 1) -> CatalogPage:
     """Published courses, filtered and paginated, with the learner's status on each.
 
-    Two small statements find the page's courses (a count, and ids in title order); what a
-    card shows comes from the version snapshots (`ceu.catalog.queries.version`), and one
-    more statement reads the learner's enrollments on the page.
+    One statement (`_catalog_statement`); what a card shows comes from the version
+    snapshots (`ceu.catalog.queries.version`). Only a page past the last one costs more
+    statements, to show the last page instead.
     """
-    params: dict[str, Any] = {"limit": PAGE_SIZE}
+    signed_in = user is not None and getattr(user, "is_authenticated", False)
+    params: dict[str, Any] = {"limit": PAGE_SIZE, "user_id": user.id if signed_in else None}
     if search:
         params["pattern"] = contains_pattern(search)
     if level in LEVELS:
         params["level"] = level
-    count, listing = _CATALOG[("pattern" in params, "level" in params)]
-    total = db.session.execute(count, params).scalar_one()
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, page), pages)
+    statement = _CATALOG[("pattern" in params, "level" in params)]
+    page = max(1, page)
     params["offset"] = (page - 1) * PAGE_SIZE
-    found = db.session.execute(listing, params).all()
-    stats = _enrollment_stats(user, [row.id for row in found])
+    found = db.session.execute(statement, params).all()
+    if not found and page > 1:  # past the last page: show the last one
+        params["offset"] = 0
+        first = db.session.execute(statement, params).first()
+        page = max(1, -(-(first.total if first else 0) // PAGE_SIZE))
+        params["offset"] = (page - 1) * PAGE_SIZE
+        found = db.session.execute(statement, params).all()
+    total = found[0].total if found else 0
     rows = []
     for row in found:
-        status, percent = stats.get(row.id, ("not_enrolled", 0))
+        status, percent = "not_enrolled", 0
+        if row.status is not None:
+            status = row.status
+            percent = enrollment_percent(row, user, row.module_count, row.done)  # type: ignore[arg-type]
         snapshot = catalog_queries.version(row.version_id, row.content_hash)
         rows.append(CatalogRow(slug=row.slug, version=snapshot, status=status, percent=percent))
-    return CatalogPage(rows=rows, page=page, pages=pages, total=total)
-
-
-_STATS = (
-    select(
-        _E.c.course_id,
-        _E.c.status,
-        _E.c.post_test_passed_at,
-        _E.c.evaluation_submitted_at,
-        _V.c.module_count,
-        func.count(_P.c.completed_at).label("done"),
-    )
-    .join(_V, _V.c.id == _E.c.version_id)
-    .outerjoin(_P, _P.c.enrollment_id == _E.c.id)
-    .where(
-        _E.c.user_id == bindparam("user_id"),
-        _E.c.course_id.in_(bindparam("course_ids", expanding=True)),
-    )
-    .group_by(_E.c.id, _V.c.module_count)
-)
-
-
-def _enrollment_stats(user: User | None, course_ids: list[int]) -> dict[int, tuple[str, int]]:
-    """course id -> (status, percent) for this user, in one statement."""
-    if user is None or not getattr(user, "is_authenticated", False) or not course_ids:
-        return {}
-    rows = db.session.execute(_STATS, {"user_id": user.id, "course_ids": course_ids})
-    return {
-        row.course_id: (row.status, enrollment_percent(row, user, row.module_count, row.done))
-        for row in rows
-    }
+    return CatalogPage(rows=rows, page=page, pages=max(1, -(-total // PAGE_SIZE)), total=total)
 
 
 def enrollment_percent(

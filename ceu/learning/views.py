@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from ceu.auth.permissions import can_preview_courses, can_read_module, ensure
 from ceu.catalog import queries as catalog_queries
 from ceu.catalog.queries import CourseRef, ModuleView, VersionView
-from ceu.core.cache import cached_macro, process_cache, render_macro
+from ceu.core.cache import cached_macro, fragment_key, process_cache, render_macro
 from ceu.core.nav import NavLink, add_nav_link, everyone, signed_in
 from ceu.domain import completion
 from ceu.extensions import db, utcnow
@@ -194,7 +194,7 @@ def _module_fragments(version: VersionView, module: ModuleView) -> ModuleFragmen
             reading_minutes=max(1, round(module.word_count / wpm)),
         )
 
-    return process_cache().get_or_make(("module", version.key, module.id), render)
+    return process_cache().get_or_make(fragment_key("module", version.key, module.id), render)
 
 
 @bp.get("/courses/<slug>/modules/<int:position>")
