@@ -66,8 +66,13 @@ _NEWEST_FOR_ENROLLMENT = (
     .order_by(_CERT.c.id.desc())
     .limit(1)
 )
+_ENR, _VER = Enrollment.__table__, CourseVersion.__table__
+# The course title as certified: the record takes it from the enrollment's pinned version,
+# which never changes, so the join gives the same text without decoding the record.
 _FOR_USER = (
-    select(*_BRIEF_COLUMNS, _CERT.c.record)
+    select(*_BRIEF_COLUMNS, _VER.c.title)
+    .join(_ENR, _ENR.c.id == _CERT.c.enrollment_id)
+    .join(_VER, _VER.c.id == _ENR.c.version_id)
     .where(_CERT.c.user_id == bindparam("user_id"))
     .order_by(_CERT.c.id)
 )
@@ -81,10 +86,7 @@ def newest_brief(enrollment_id: int) -> CertificateBrief | None:
 
 def briefs_for_user(user_id: int) -> list[CertificateBrief]:
     """A learner's certificates for the dashboard, with the course title as certified."""
-    return [
-        CertificateBrief(*row[:5], course_title=row.record["course_title"])
-        for row in db.session.execute(_FOR_USER, {"user_id": user_id})
-    ]
+    return [CertificateBrief(*row) for row in db.session.execute(_FOR_USER, {"user_id": user_id})]
 
 
 @dataclass(frozen=True)

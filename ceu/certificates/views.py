@@ -317,7 +317,9 @@ def download_credential(cert_id: int) -> Response:
     )
 
 
-def _certificates_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
+def _certificates_panel(user: Any, rows: Any) -> tuple[str, dict[str, Any]] | None:
+    if not any(row.status == "completed" for row in rows):
+        return None  # issuing completes the enrollment: no completed course, no certificate
     certificates = queries.briefs_for_user(user.id)
     if not certificates:
         return None

@@ -23,9 +23,9 @@ def init_urls(app: Flask) -> None:
     app.extensions[EXTENSION] = cache
 
     def memo_url_for(endpoint: str, **values: Any) -> str:
-        if endpoint.startswith(".") or any(k.startswith("_") for k in values):
+        if values and any(k[0] == "_" for k in values) or endpoint[0] == ".":
             return url_for(endpoint, **values)
-        key = (request.script_root, endpoint, *sorted(values.items()))
+        key = (request.script_root, endpoint, *values.items())
         try:
             return cache.get_or_make(key, lambda: url_for(endpoint, **values))
         except TypeError:  # an unhashable value: build it every time

@@ -5,18 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-Panel = Callable[[Any], tuple[str, dict[str, Any]] | None]
+Panel = Callable[[Any, Any], tuple[str, dict[str, Any]] | None]
 _PANELS: list[Panel] = []
 
 
 def add_dashboard_panel(panel: Panel) -> None:
-    """Register once at import: panel(user) -> (template, context) or None to hide."""
+    """Register once at import: panel(user, rows) -> (template, context) or None to hide;
+    `rows` are the learner's enrollments (`ceu.learning.queries.DashboardRow`)."""
     if panel not in _PANELS:
         _PANELS.append(panel)
 
 
-def panels_for(user: Any) -> list[tuple[str, dict[str, Any]]]:
-    return [shown for panel in _PANELS if (shown := panel(user)) is not None]
+def panels_for(user: Any, rows: Any) -> list[tuple[str, dict[str, Any]]]:
+    return [shown for panel in _PANELS if (shown := panel(user, rows)) is not None]
 
 
 CoursePanel = Callable[[Any, Any, Any, Any], tuple[str, dict[str, Any]] | None]

@@ -259,5 +259,5 @@ def dashboard() -> str:
         hours_this_year=this_year,
         hours_total=total,
         year=utcnow().year,
-        panels=panels_for(current_user),
+        panels=panels_for(current_user, rows),
     )

@@ -231,7 +231,7 @@ def result(attempt_id: int) -> Response | str:
     )
 
 
-def _history_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
+def _history_panel(user: Any, rows: Any) -> tuple[str, dict[str, Any]] | None:
     rows = queries.history(user.id)
     if not rows:
         return None
