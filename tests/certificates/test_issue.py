@@ -18,7 +18,7 @@ from ceu.domain.certificates import record_hash
 from ceu.extensions import db, utcnow
 from ceu.learning.models import Enrollment, EnrollmentStatus
 from tests.certificates.conftest import EVALUATION
-from tests.conftest import csrf_from, log_in
+from tests.conftest import StatementCounter, csrf_from, log_in
 
 
 def post(client, url, data=None, **kw):
@@ -365,6 +365,22 @@ def test_name_correction_supersedes_and_points_back(
     old_page = app.test_client().get(f"/verify/{old.verification_code}").get_data(True)
     assert "Superseded." in old_page
     assert new.verification_code in old_page
+
+
+def test_verification_reads_one_statement_and_caches_only_the_frozen_record(
+    app, make_user, finish, provider
+):
+    _, admin, certificate = _issue(make_user, finish)
+    url = f"/verify/{certificate.verification_code}"
+    visitor = app.test_client()
+    assert "Valid." in visitor.get(url).text  # fills the cache with the rendered record
+    with StatementCounter(db.engine) as counter:
+        page = visitor.get(url).text
+    assert counter.count == 1
+    assert "Zoë Ångström-Núñez" in page
+    services.revoke_certificate(certificate=certificate, actor=admin, reason="Shared answers.")
+    db.session.commit()
+    assert "Revoked." in visitor.get(url).text  # the status is never cached
 
 
 # --- downloads and transcripts ----------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from ceu.catalog.models import Course, CourseFile, CourseVersion, Module, Question
 from ceu.catalog.services import import_course
@@ -47,7 +47,7 @@ def test_a_new_import_is_shown_at_once_though_the_old_version_was_cached(client,
     assert "Documentation Basics, revised" in client.get("/courses/minimal-course").get_data(True)
 
 
-def test_a_reused_version_id_never_serves_the_cached_content(client, app, course):
+def test_a_reused_version_id_never_serves_the_cached_content(client, backend, course):
     """SQLite hands out ids again after rows are deleted: the content hash tells them apart."""
     first_id = course.current_version_id
     assert "Documentation Basics for Counselors" in client.get("/courses/minimal-course").text
@@ -56,18 +56,16 @@ def test_a_reused_version_id_never_serves_the_cached_content(client, app, course
     _db.session.execute(delete(CourseVersion))
     _db.session.execute(delete(Course))
     _db.session.commit()
+    if backend == "postgresql":  # its sequences never hand an id out twice: make one
+        _db.session.execute(
+            text("SELECT setval(pg_get_serial_sequence('course_version', 'id'), :id, false)"),
+            {"id": first_id},
+        )
     changed = dataclasses.replace(
         parsed_example_course(), title="A course under a reused id", content_hash="other"
     )
-    result = import_course(parsed=changed)
+    import_course(parsed=changed)
     _db.session.commit()
-    if result.version.id != first_id:  # PostgreSQL never reuses: force the collision
-        _db.session.execute(
-            CourseVersion.__table__.update()
-            .where(CourseVersion.id == result.version.id)
-            .values(id=first_id)
-        )
-        _db.session.commit()
     assert _db.session.scalar(select(Course.current_version_id)) == first_id
     page = client.get("/courses/minimal-course").text
     assert "A course under a reused id" in page
