@@ -101,7 +101,12 @@ _MODULE_HTML = select(_MODULE.c.html).where(_MODULE.c.id == bindparam("module_id
 
 def published_course(slug: str) -> CourseRef | None:
     """A published course with a current version, by slug (one statement)."""
-    row = db.session.execute(_COURSE_BY_SLUG, {"slug": slug}).first()
+    return published_ref(db.session.execute(_COURSE_BY_SLUG, {"slug": slug}).first())
+
+
+def published_ref(row: Any) -> CourseRef | None:
+    """A CourseRef from a row with course columns and the current version's content_hash;
+    None unless the course is published and has a current version."""
     if row is None or not row.is_published or row.content_hash is None:
         return None
     return CourseRef(

@@ -192,27 +192,17 @@ _LEARNER_COURSE = (
 )
 
 
-def learner_course(user: User | None, slug: str, *, writable: bool = False) -> LearnerCourse | None:
+def learner_course(user: User | None, slug: str) -> LearnerCourse | None:
     """The course by slug with this user's enrollment and progress, in one statement;
-    None unless it is published with a current version. With `writable`, the progress
-    rows are ORM objects in the session (the reader updates them); else plain views."""
+    None unless it is published with a current version."""
     signed_in = user is not None and getattr(user, "is_authenticated", False)
     rows = db.session.execute(
         _LEARNER_COURSE, {"slug": slug, "user_id": user.id if signed_in else None}
     ).all()
-    if not rows:
+    first = rows[0] if rows else None
+    course = catalog_queries.published_ref(first)
+    if course is None or first is None:
         return None
-    first = rows[0]
-    if not first.is_published or first.content_hash is None:
-        return None
-    course = CourseRef(
-        id=first.id,
-        slug=first.slug,
-        is_published=first.is_published,
-        certificate_issue_mode=first.certificate_issue_mode,
-        current_version_id=first.current_version_id,
-        current_version_hash=first.content_hash,
-    )
     enrollment = None
     progress: dict[int, ProgressView] = {}
     raw: dict[int, dict[str, Any]] = {}
@@ -254,12 +244,6 @@ def modules_of(version_id: int) -> list[Module]:
             .order_by(Module.position)
             .options(defer(Module.html))
         )
-    )
-
-
-def module_at(version_id: int, position: int) -> Module | None:
-    return db.session.scalar(
-        select(Module).where(Module.version_id == version_id, Module.position == position)
     )
 
 
