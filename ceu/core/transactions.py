@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.sql.elements import TextClause
 
 from ceu.extensions import db
@@ -41,8 +41,9 @@ def _note_flush(session: Session, _context: Any) -> None:
     session.info[WROTE] = True
 
 
-def _forget(session: Session, *_args: Any) -> None:
-    session.info.pop(WROTE, None)
+def _forget(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended: commit or rollback
+        session.info.pop(WROTE, None)
 
 
 def init_transactions(app: Flask) -> None:
@@ -50,8 +51,7 @@ def init_transactions(app: Flask) -> None:
     if not event.contains(session_class, "do_orm_execute", _note_statement):
         event.listen(session_class, "do_orm_execute", _note_statement)
         event.listen(session_class, "after_flush", _note_flush)
-        event.listen(session_class, "after_commit", _forget)
-        event.listen(session_class, "after_rollback", _forget)
+        event.listen(session_class, "after_transaction_end", _forget)
 
     @app.teardown_appcontext
     def commit_read_only(exc: BaseException | None) -> None:
