@@ -150,7 +150,8 @@ def run_backend(backend: str, url: str, work: Path, settings: dict[str, Any]) ->
         "warmup": settings["warmup"],
         "duration": settings["duration"],
         "quiz_cap": settings["quiz_cap"],
-        "pages": ["healthz", "catalog", "course", "module", "dashboard", "verify"],
+        # /healthz again after the pages: how far the baseline drifted during the run
+        "pages": ["healthz", "catalog", "course", "module", "dashboard", "verify", "healthz-again"],
         "codes": seeded.verification_codes,
         "module_count": seeded.module_count,
         "page_users": seeded.page_users,

@@ -130,6 +130,7 @@ def _paths(
     return {
         "verify": lambda u, r: f"/verify/{r.choice(codes)}",
         "healthz": lambda u, r: "/healthz",
+        "healthz-again": lambda u, r: "/healthz",
         "catalog": lambda u, r: "/courses",
         "course": lambda u, r: f"/courses/{r.choice(u['courses'])}",
         "module": lambda u, r: (

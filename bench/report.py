@@ -24,6 +24,7 @@ LABELS = {
     "module": "module page",
     "dashboard": "dashboard",
     "verify": "verify /verify/<code>",
+    "healthz-again": "/healthz again (after the pages)",
     "start": "post-test start",
     "take": "take page",
     "save": "save answers",
@@ -122,7 +123,7 @@ def table_rows(result: BackendResult) -> list[list[str]]:
     base = healthz.rps if healthz else 0.0
     base_cpu = _cpu_per_request(healthz) if healthz else 0.0
     rows = []
-    for name in ("healthz", *PAGES, *QUIZ):
+    for name in ("healthz", *PAGES, "healthz-again", *QUIZ):
         fig = result.figures.get(name)
         if fig is None:
             continue
@@ -298,7 +299,8 @@ def write_markdown(
         "rate limits off (`CEU_RATELIMIT_ENABLED=0`)",
         f"- pages: {settings['warmup']:.0f} s warm-up then {settings['duration']:.0f} s measured "
         "per page; course and module pages pick one of the learner's 10 courses (and a "
-        "module) at random",
+        "module) at random; `/healthz again` repeats the baseline after the pages, to show "
+        "how far it moved during the run (every ratio is to the first `/healthz`)",
         f"- quiz: learners who have read every module; each step (start, take page, save one "
         f"answer, submit all 30 answers with confirm=1) runs once per attempt, capped at "
         f"{settings['quiz_cap']:.0f} s; then 16 double-start + double-submit races",
