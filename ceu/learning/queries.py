@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -153,14 +154,44 @@ def enrollment_percent(
 
 
 @dataclass(frozen=True)
+class EnrollmentView:
+    """An enrollment as read for display and the completion rule (the columns of the
+    model, no session); `LearnerCourse.enrollment_object` gives the ORM object to write."""
+
+    id: int
+    user_id: int
+    course_id: int
+    version_id: int
+    status: str
+    enrolled_at: datetime
+    withdrawn_at: datetime | None
+    completed_at: datetime | None
+    last_module_id: int | None
+    last_seen_at: datetime | None
+    post_test_passed_at: datetime | None
+    post_test_score: float | None
+    evaluation_submitted_at: datetime | None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == EnrollmentStatus.ACTIVE
+
+
+@dataclass(frozen=True)
 class LearnerCourse:
-    """A published course as one learner sees it: the course, their enrollment (if any,
-    an ORM object in the session) and its reading progress by module id."""
+    """A published course as one learner sees it: the course, their enrollment (if any)
+    and its reading progress by module id, all read in one statement."""
 
     course: CourseRef
-    enrollment: Enrollment | None
+    enrollment: EnrollmentView | None
     progress: dict[int, ProgressView]
     rows: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
+
+    def enrollment_object(self) -> Enrollment:
+        """The enrollment as an ORM object in the session, to write to (no new read)."""
+        if self.enrollment is None:
+            raise LookupError("no enrollment")
+        return loaded_instance(Enrollment, dataclasses.asdict(self.enrollment))  # type: ignore[no-any-return]
 
     def progress_object(self, module_id: int) -> ModuleProgress | None:
         """A module's progress as an ORM object in the session, to write to: made from the
@@ -207,7 +238,7 @@ def learner_course(user: User | None, slug: str) -> LearnerCourse | None:
     progress: dict[int, ProgressView] = {}
     raw: dict[int, dict[str, Any]] = {}
     if first.e_id is not None:
-        enrollment = loaded_instance(Enrollment, {k: first._mapping[f"e_{k}"] for k in _E_KEYS})
+        enrollment = EnrollmentView(**{k: first._mapping[f"e_{k}"] for k in _E_KEYS})
         for row in rows:
             if row.p_id is not None:
                 raw[row.p_module_id] = {k: row._mapping[f"p_{k}"] for k in _P_KEYS}

@@ -169,7 +169,7 @@ def _reader_context(slug: str, position: int):  # type: ignore[no-untyped-def]
         version = catalog_queries.enrolled_version(course, enrollment)
     module = version.module_at(position)
     ensure(module is not None)
-    return course, version, enrollment, module, is_preview, seen.progress_object
+    return seen, version, module, is_preview
 
 
 @dataclass(frozen=True)
@@ -200,17 +200,20 @@ def _module_fragments(version: VersionView, module: ModuleView) -> ModuleFragmen
 @bp.get("/courses/<slug>/modules/<int:position>")
 @login_required
 def module_page(slug: str, position: int) -> str:
-    course, version, enrollment, module, is_preview, known = _reader_context(slug, position)
+    seen, version, module, is_preview = _reader_context(slug, position)
     progress = None
-    if not is_preview and enrollment.is_active:
+    if not is_preview and seen.enrollment.is_active:
         progress = services.record_module_view(
-            enrollment=enrollment, module=module, now=utcnow(), known=known
+            enrollment=seen.enrollment_object(),
+            module=module,
+            now=utcnow(),
+            known=seen.progress_object,
         )
         db.session.commit()
     fragments = _module_fragments(version, module)
     return render_template(
         "learning/module.html",
-        course=course,
+        course=seen.course,
         version=version,
         module=module,
         modules=version.modules,
@@ -228,11 +231,16 @@ def module_page(slug: str, position: int) -> str:
 @login_required
 def complete_module(slug: str, position: int) -> Response:
     form = ActionForm()
-    course, version, enrollment, module, is_preview, known = _reader_context(slug, position)
-    if is_preview or not enrollment.is_active:
+    seen, version, module, is_preview = _reader_context(slug, position)
+    if is_preview or not seen.enrollment.is_active:
         flash("Preview only: progress is kept for enrolled learners.", "info")
         return redirect(url_for("learning.module_page", slug=slug, position=position))
-    services.complete_module(enrollment=enrollment, module=module, now=utcnow(), known=known)
+    services.complete_module(
+        enrollment=seen.enrollment_object(),
+        module=module,
+        now=utcnow(),
+        known=seen.progress_object,
+    )
     db.session.commit()
     if form.then.data == "next":
         if version.module_at(position + 1) is not None:
