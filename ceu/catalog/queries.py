@@ -87,12 +87,12 @@ _COURSE_BY_SLUG = (
     .where(_COURSE.c.slug == bindparam("slug"))
 )
 _VERSION_HASH = select(_VERSION.c.content_hash).where(_VERSION.c.id == bindparam("version_id"))
-_VERSION_ROW = select(*[c for c in _VERSION.columns if c.key not in ("imported_at",)]).where(
+_VERSION_FIELDS = [name for name in VersionView.__dataclass_fields__ if name != "modules"]
+_VERSION_ROW = select(*[_VERSION.c[name] for name in _VERSION_FIELDS]).where(
     _VERSION.c.id == bindparam("version_id")
 )
-_MODULE_FIELDS = [f for f in ModuleView.__dataclass_fields__]
 _MODULE_ROWS = (
-    select(*[_MODULE.c[name] for name in _MODULE_FIELDS])
+    select(*[_MODULE.c[name] for name in ModuleView.__dataclass_fields__])
     .where(_MODULE.c.version_id == bindparam("version_id"))
     .order_by(_MODULE.c.position)
 )
@@ -145,25 +145,12 @@ def version(version_id: int, content_hash: str | None = None) -> VersionView:
 
 
 def _load_version(version_id: int) -> VersionView:
-    row = db.session.execute(_VERSION_ROW, {"version_id": version_id}).one()._mapping
+    row = db.session.execute(_VERSION_ROW, {"version_id": version_id}).one()
     modules = tuple(
-        ModuleView(**dict(m._mapping))
+        ModuleView(**m._mapping)
         for m in db.session.execute(_MODULE_ROWS, {"version_id": version_id})
     )
-    return VersionView(
-        id=row["id"],
-        course_id=row["course_id"],
-        number=row["number"],
-        version_label=row["version_label"],
-        content_hash=row["content_hash"],
-        title=row["title"],
-        summary=row["summary"],
-        level=row["level"],
-        contact_hours=row["contact_hours"],
-        module_count=row["module_count"],
-        front=row["front"],
-        modules=modules,
-    )
+    return VersionView(**row._mapping, modules=modules)
 
 
 def module_html(module_id: int) -> str:

@@ -78,6 +78,12 @@ _FOR_USER = (
 )
 
 
+def may_hold_certificate(enrollment_status: str) -> bool:
+    """Issuing a certificate completes the enrollment (`services._create`), so only a
+    completed enrollment can have one: pages need no lookup for the others."""
+    return enrollment_status == EnrollmentStatus.COMPLETED
+
+
 def newest_brief(enrollment_id: int) -> CertificateBrief | None:
     """`certificate_for` for display only: one Core statement, no record decoding."""
     row = db.session.execute(_NEWEST_FOR_ENROLLMENT, {"enrollment_id": enrollment_id}).first()

@@ -145,10 +145,10 @@ def _course_panel(
     user: Any, enrollment: Any, state: Any, course: Any
 ) -> tuple[str, dict[str, Any]] | None:
     return "certificates/_course_panel.html", {
-        # issuing a certificate completes the enrollment (services._create), so only a
-        # completed enrollment can have one: the others need no lookup
         "certificate": (
-            queries.newest_brief(enrollment.id) if enrollment.status == "completed" else None
+            queries.newest_brief(enrollment.id)
+            if queries.may_hold_certificate(enrollment.status)
+            else None
         ),
         "complete": not completion.outstanding(state),
         "mode": course.certificate_issue_mode,
@@ -318,8 +318,8 @@ def download_credential(cert_id: int) -> Response:
 
 
 def _certificates_panel(user: Any, rows: Any) -> tuple[str, dict[str, Any]] | None:
-    if not any(row.status == "completed" for row in rows):
-        return None  # issuing completes the enrollment: no completed course, no certificate
+    if not any(queries.may_hold_certificate(row.status) for row in rows):
+        return None
     certificates = queries.briefs_for_user(user.id)
     if not certificates:
         return None

@@ -15,12 +15,9 @@ from flask import Flask, request, url_for
 
 from ceu.core.cache import ProcessCache
 
-EXTENSION = "ceu_url_cache"
-
 
 def init_urls(app: Flask) -> None:
     cache = ProcessCache(maxsize=8192)
-    app.extensions[EXTENSION] = cache
 
     def memo_url_for(endpoint: str, **values: Any) -> str:
         if values and any(k[0] == "_" for k in values) or endpoint[0] == ".":

@@ -231,11 +231,11 @@ def result(attempt_id: int) -> Response | str:
     )
 
 
-def _history_panel(user: Any, rows: Any) -> tuple[str, dict[str, Any]] | None:
-    rows = queries.history(user.id)
-    if not rows:
+def _history_panel(user: Any, _enrollments: Any) -> tuple[str, dict[str, Any]] | None:
+    history = queries.history(user.id)
+    if not history:
         return None
-    return "quiz/_history_panel.html", {"history": rows}
+    return "quiz/_history_panel.html", {"history": history}
 
 
 add_dashboard_panel(_history_panel)
