@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -191,7 +190,8 @@ class LearnerCourse:
         """The enrollment as an ORM object in the session, to write to (no new read)."""
         if self.enrollment is None:
             raise LookupError("no enrollment")
-        return loaded_instance(Enrollment, dataclasses.asdict(self.enrollment))  # type: ignore[no-any-return]
+        values = {k: getattr(self.enrollment, k) for k in _E_KEYS}  # no deep copy: plain values
+        return loaded_instance(Enrollment, values)  # type: ignore[no-any-return]
 
     def progress_object(self, module_id: int) -> ModuleProgress | None:
         """A module's progress as an ORM object in the session, to write to: made from the
