@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from ceu.domain.completion import (
     ModuleStatus,
     percent_from_counts,
 )
-from ceu.extensions import contains_pattern, db, loaded_instance
+from ceu.extensions import contains_pattern, db
 from ceu.learning.models import Enrollment, EnrollmentStatus, ModuleProgress
 
 PAGE_SIZE = 20
@@ -155,7 +155,7 @@ def enrollment_percent(
 @dataclass(frozen=True)
 class EnrollmentView:
     """An enrollment as read for display and the completion rule (the columns of the
-    model, no session); `LearnerCourse.enrollment_object` gives the ORM object to write."""
+    model, no session); `ceu.learning.services` records reading from it directly."""
 
     id: int
     user_id: int
@@ -184,24 +184,10 @@ class LearnerCourse:
     course: CourseRef
     enrollment: EnrollmentView | None
     progress: dict[int, ProgressView]
-    rows: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
-
-    def enrollment_object(self) -> Enrollment:
-        """The enrollment as an ORM object in the session, to write to (no new read)."""
-        if self.enrollment is None:
-            raise LookupError("no enrollment")
-        values = {k: getattr(self.enrollment, k) for k in _E_KEYS}  # no deep copy: plain values
-        return loaded_instance(Enrollment, values)  # type: ignore[no-any-return]
-
-    def progress_object(self, module_id: int) -> ModuleProgress | None:
-        """A module's progress as an ORM object in the session, to write to: made from the
-        row already read, so the reader records a visit without reading it again."""
-        values = self.rows.get(module_id)
-        return loaded_instance(ModuleProgress, values) if values is not None else None
 
 
 _E_KEYS = [c.key for c in _E.columns]
-_P_KEYS = [c.key for c in _P.columns]
+_P_KEYS = ["id", "module_id", "seconds_spent", "completed_at"]  # what ProgressView needs
 _E_COLUMNS = [_E.c[k].label(f"e_{k}") for k in _E_KEYS]
 _P_COLUMNS = [_P.c[k].label(f"p_{k}") for k in _P_KEYS]
 _LEARNER_COURSE = (
@@ -236,16 +222,14 @@ def learner_course(user: User | None, slug: str) -> LearnerCourse | None:
         return None
     enrollment = None
     progress: dict[int, ProgressView] = {}
-    raw: dict[int, dict[str, Any]] = {}
     if first.e_id is not None:
         enrollment = EnrollmentView(**{k: first._mapping[f"e_{k}"] for k in _E_KEYS})
         for row in rows:
             if row.p_id is not None:
-                raw[row.p_module_id] = {k: row._mapping[f"p_{k}"] for k in _P_KEYS}
                 progress[row.p_module_id] = ProgressView(
                     row.p_module_id, row.p_seconds_spent, row.p_completed_at
                 )
-    return LearnerCourse(course=course, enrollment=enrollment, progress=progress, rows=raw)
+    return LearnerCourse(course=course, enrollment=enrollment, progress=progress)
 
 
 def published_course(slug: str) -> tuple[Course, CourseVersion] | None:

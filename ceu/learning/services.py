@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ceu.auth.models import User
@@ -15,6 +17,7 @@ from ceu.catalog.queries import CourseRef, ModuleView
 from ceu.domain.completion import credit_time
 from ceu.extensions import db, utcnow
 from ceu.learning.models import Enrollment, EnrollmentStatus, ModuleProgress
+from ceu.learning.queries import ProgressView
 
 READING_GAP_CAP_SECONDS = 600  # an idle tab counts for at most ten minutes
 
@@ -48,16 +51,10 @@ def withdraw(*, enrollment: Enrollment) -> Enrollment:
     return enrollment
 
 
-def _progress_for(enrollment: Enrollment, module_id: int) -> ModuleProgress | None:
-    return db.session.scalar(
-        select(ModuleProgress).where(
-            ModuleProgress.enrollment_id == enrollment.id, ModuleProgress.module_id == module_id
-        )
-    )
-
-
-# Every page view writes these two: plain UPDATEs (the increment is atomic in the
-# database, so two tabs cannot lose each other's time), not the ORM's unit of work.
+# Reading is recorded on every page view, so it is written with plain statements, not the
+# ORM's unit of work: the increment is atomic in the database (two tabs cannot lose each
+# other's time), a module's first view inserts its row unless another tab just did (no
+# savepoint), and nothing is read back that the caller has not already read.
 _P, _E = ModuleProgress.__table__, Enrollment.__table__
 _ADD_SECONDS = (
     update(_P)
@@ -69,24 +66,70 @@ _MOVE_READER = (
     .where(_E.c.id == bindparam("enrollment"))
     .values(last_module_id=bindparam("module"), last_seen_at=bindparam("seen_at"))
 )
+_MARK_COMPLETE = (
+    update(_P)
+    .where(
+        _P.c.enrollment_id == bindparam("enrollment"),
+        _P.c.module_id == bindparam("module"),
+        _P.c.completed_at.is_(None),
+    )
+    .values(completed_at=bindparam("now", type_=_P.c.completed_at.type))
+)
+_PROGRESS = select(_P.c.module_id, _P.c.seconds_spent, _P.c.completed_at).where(
+    _P.c.enrollment_id == bindparam("enrollment"), _P.c.module_id == bindparam("module")
+)
+
+
+def _first_view_statement(dialect: str) -> Any:
+    """INSERT the module's progress row, doing nothing if it exists (both dialects)."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(_P)
+        .values(
+            enrollment_id=bindparam("enrollment"),
+            module_id=bindparam("module"),
+            seconds_spent=0,
+            first_viewed_at=bindparam("now", type_=_P.c.first_viewed_at.type),
+        )
+        .on_conflict_do_nothing(index_elements=[_P.c.enrollment_id, _P.c.module_id])
+    )
+
+
+_FIRST_VIEW = {dialect: _first_view_statement(dialect) for dialect in ("postgresql", "sqlite")}
+
+
+class Reading(Protocol):
+    """What recording a page view needs of an enrollment: the ORM object or its view."""
+
+    id: int
+    last_module_id: int | None
+    last_seen_at: datetime | None
+
+
+def _progress_row(enrollment_id: int, module_id: int) -> ProgressView | None:
+    row = db.session.execute(_PROGRESS, {"enrollment": enrollment_id, "module": module_id}).first()
+    return ProgressView(row.module_id, row.seconds_spent, row.completed_at) if row else None
 
 
 def record_module_view(
     *,
-    enrollment: Enrollment,
+    enrollment: Reading,
     module: Module | ModuleView,
     now: datetime | None = None,
-    known: Callable[[int], ModuleProgress | None] | None = None,
-) -> ModuleProgress:
+    progress: Mapping[int, ProgressView] | None = None,
+) -> ProgressView:
     """Credit the time since the last page view to the module read then; start this one.
 
-    `known(module_id)`: the enrollment's progress rows, when the caller has just read all
-    of them (the reader has, with the enrollment); otherwise they are looked up here.
+    `progress`: the enrollment's progress by module id, when the caller has just read all
+    of it (the reader has, with the enrollment); otherwise the module's row is read here.
+    Returns this module's progress as it now stands.
     """
     now = now or utcnow()
 
-    def lookup(module_id: int) -> ModuleProgress | None:
-        return known(module_id) if known is not None else _progress_for(enrollment, module_id)
+    def lookup(module_id: int) -> ProgressView | None:
+        if progress is not None:
+            return progress.get(module_id)
+        return _progress_row(enrollment.id, module_id)
 
     if _recently_recorded(enrollment, module, now):
         # a reload of the same page: the next view credits this span to the same module,
@@ -94,33 +137,33 @@ def record_module_view(
         found = lookup(module.id)
         if found is not None:
             return found
-    _credit_previous(enrollment, now)
-    progress = lookup(module.id)
-    if progress is None:
-        progress = ModuleProgress(
-            enrollment_id=enrollment.id, module_id=module.id, first_viewed_at=now
+    current = lookup(module.id)
+    db.session.flush()  # pending ORM changes to these rows first, then the statements
+    credited = _credit_previous(enrollment, now)
+    if current is None:
+        inserted = db.session.execute(
+            _FIRST_VIEW[_dialect()], {"enrollment": enrollment.id, "module": module.id, "now": now}
         )
-        try:
-            with db.session.begin_nested():  # two tabs may open the same module at once
-                db.session.add(progress)
-        except IntegrityError:
-            found = _progress_for(enrollment, module.id)
-            if found is None:  # the other writer's row vanished: let the caller see it
-                raise
-            progress = found
+        if inserted.rowcount == 1:
+            current = ProgressView(module.id, 0, None)
+        else:  # another tab inserted it a moment ago
+            current = _progress_row(enrollment.id, module.id)
+            if current is None:  # and it is gone again: let the caller see that
+                raise LookupError("module progress row vanished")
+        _forget_progress_collection(enrollment.id)
+    elif credited and enrollment.last_module_id == module.id:  # read before the credit
+        current = ProgressView(module.id, current.seconds_spent + credited, current.completed_at)
     db.session.execute(
         _MOVE_READER, {"enrollment": enrollment.id, "module": module.id, "seen_at": now}
     )
-    set_committed_value(enrollment, "last_module_id", module.id)
-    set_committed_value(enrollment, "last_seen_at", now)
-    db.session.flush()
-    return progress
+    _reflect_on_loaded(enrollment.id, values={"last_module_id": module.id, "last_seen_at": now})
+    return current
 
 
 RELOAD_WINDOW_SECONDS = 30
 
 
-def _recently_recorded(enrollment: Enrollment, module: Module | ModuleView, now: datetime) -> bool:
+def _recently_recorded(enrollment: Reading, module: Module | ModuleView, now: datetime) -> bool:
     return (
         enrollment.last_module_id == module.id
         and enrollment.last_seen_at is not None
@@ -130,36 +173,67 @@ def _recently_recorded(enrollment: Enrollment, module: Module | ModuleView, now:
 
 def complete_module(
     *,
-    enrollment: Enrollment,
+    enrollment: Reading,
     module: Module | ModuleView,
     now: datetime | None = None,
-    known: Callable[[int], ModuleProgress | None] | None = None,
-) -> ModuleProgress:
+    progress: Mapping[int, ProgressView] | None = None,
+) -> ProgressView:
     """Mark a module read (idempotent), crediting the reading time up to now."""
     now = now or utcnow()
-    progress = record_module_view(enrollment=enrollment, module=module, now=now, known=known)
-    if progress.completed_at is None:
-        progress.completed_at = now
-    db.session.flush()
-    return progress
+    current = record_module_view(enrollment=enrollment, module=module, now=now, progress=progress)
+    if current.completed_at is not None:
+        return current
+    db.session.execute(
+        _MARK_COMPLETE, {"enrollment": enrollment.id, "module": module.id, "now": now}
+    )
+    _reflect_on_loaded(enrollment.id, module_id=module.id, expire=["completed_at"])
+    return ProgressView(module.id, current.seconds_spent, now)
 
 
-def _credit_previous(enrollment: Enrollment, now: datetime) -> None:
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _reflect_on_loaded(
+    enrollment_id: int,
+    *,
+    values: dict[str, Any] | None = None,
+    module_id: int | None = None,
+    expire: Sequence[str] = (),
+) -> None:
+    """Objects of these rows already in the session must not contradict what was written:
+    the enrollment gets the new values as committed ones, a progress row is expired."""
+    for obj in list(db.session.identity_map.values()):
+        if values and isinstance(obj, Enrollment) and obj.id == enrollment_id:
+            for key, value in values.items():
+                set_committed_value(obj, key, value)
+        elif (
+            expire
+            and isinstance(obj, ModuleProgress)
+            and obj.enrollment_id == enrollment_id
+            and obj.module_id == module_id
+        ):
+            db.session.expire(obj, expire)
+
+
+def _forget_progress_collection(enrollment_id: int) -> None:
+    """A new progress row: a loaded `enrollment.progress` list is now short of it."""
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Enrollment) and obj.id == enrollment_id:
+            db.session.expire(obj, ["progress"])
+
+
+def _credit_previous(enrollment: Reading, now: datetime) -> int:
+    """Add the gap since the last page view to the module read then; the seconds added."""
     if enrollment.last_module_id is None or enrollment.last_seen_at is None:
-        return
+        return 0
     gap = (now - enrollment.last_seen_at).total_seconds()
     seconds = credit_time(gap, cap_seconds=READING_GAP_CAP_SECONDS)
     if seconds <= 0:
-        return
-    db.session.flush()  # pending ORM changes to the row first, then the increment
+        return 0
     db.session.execute(
         _ADD_SECONDS,
         {"enrollment": enrollment.id, "module": enrollment.last_module_id, "seconds": seconds},
     )
-    for obj in list(db.session.identity_map.values()):  # a loaded copy is now behind
-        if (
-            isinstance(obj, ModuleProgress)
-            and obj.enrollment_id == enrollment.id
-            and obj.module_id == enrollment.last_module_id
-        ):
-            db.session.expire(obj, ["seconds_spent"])
+    _reflect_on_loaded(enrollment.id, module_id=enrollment.last_module_id, expire=["seconds_spent"])
+    return seconds

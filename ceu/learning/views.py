@@ -204,10 +204,10 @@ def module_page(slug: str, position: int) -> str:
     progress = None
     if not is_preview and seen.enrollment.is_active:
         progress = services.record_module_view(
-            enrollment=seen.enrollment_object(),
+            enrollment=seen.enrollment,
             module=module,
             now=utcnow(),
-            known=seen.progress_object,
+            progress=seen.progress,
         )
         db.session.commit()
     fragments = _module_fragments(version, module)
@@ -236,10 +236,10 @@ def complete_module(slug: str, position: int) -> Response:
         flash("Preview only: progress is kept for enrolled learners.", "info")
         return redirect(url_for("learning.module_page", slug=slug, position=position))
     services.complete_module(
-        enrollment=seen.enrollment_object(),
+        enrollment=seen.enrollment,
         module=module,
         now=utcnow(),
-        known=seen.progress_object,
+        progress=seen.progress,
     )
     db.session.commit()
     if form.then.data == "next":

@@ -1,0 +1,95 @@
+"""Recording reading with plain statements: what the service writes and returns, and that
+objects already in the session agree with the rows afterwards."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from ceu.extensions import utcnow
+from ceu.learning import services
+from ceu.learning.models import Enrollment, ModuleProgress
+
+
+def _rows(db, enrollment_id):
+    db.session.expire_all()
+    return {
+        p.module_id: p
+        for p in db.session.scalars(
+            select(ModuleProgress).where(ModuleProgress.enrollment_id == enrollment_id)
+        )
+    }
+
+
+def test_a_first_view_seen_twice_makes_one_row(db, course, make_user, enroll):
+    """Two tabs open a module at once: both think it unread; one row, no error."""
+    enrollment = enroll(make_user(), course)
+    module = course.current_version.modules[0]
+    now = utcnow()
+    first = services.record_module_view(enrollment=enrollment, module=module, now=now, progress={})
+    second = services.record_module_view(
+        enrollment=enrollment, module=module, now=now + timedelta(seconds=31), progress={}
+    )
+    db.session.commit()
+    rows = _rows(db, enrollment.id)
+    assert list(rows) == [module.id]
+    assert first.seconds_spent == 0
+    assert first.completed_at is None
+    assert second.module_id == module.id
+    assert rows[module.id].seconds_spent == 31  # the second view credited the first span
+
+
+def test_returned_progress_includes_time_credited_to_the_same_module(db, course, make_user, enroll):
+    enrollment = enroll(make_user(), course)
+    module = course.current_version.modules[0]
+    start = utcnow() - timedelta(minutes=5)
+    services.record_module_view(enrollment=enrollment, module=module, now=start)
+    db.session.commit()
+    again = services.record_module_view(
+        enrollment=enrollment, module=module, now=start + timedelta(seconds=200)
+    )
+    db.session.commit()
+    assert again.seconds_spent == 200
+    assert _rows(db, enrollment.id)[module.id].seconds_spent == 200
+
+
+def test_objects_in_the_session_follow_the_writes(db, course, make_user, enroll):
+    enrollment = enroll(make_user(), course)
+    first, second = course.current_version.modules[:2]
+    start = utcnow() - timedelta(minutes=5)
+    services.record_module_view(enrollment=enrollment, module=first, now=start)
+    db.session.commit()
+    loaded = db.session.get(Enrollment, enrollment.id)
+    progress = db.session.scalar(
+        select(ModuleProgress).where(ModuleProgress.enrollment_id == enrollment.id)
+    )
+    assert loaded is not None
+    assert progress is not None
+    assert progress.seconds_spent == 0
+    _ = loaded.progress  # the loaded collection must learn of the new row
+    done = services.complete_module(
+        enrollment=loaded, module=second, now=start + timedelta(seconds=75)
+    )
+    assert done.completed_at is not None
+    assert loaded.last_module_id == second.id
+    assert loaded.last_seen_at == start + timedelta(seconds=75)
+    assert progress.seconds_spent == 75  # expired, then reloaded from the row
+    assert sorted(p.module_id for p in loaded.progress) == [first.id, second.id]
+    db.session.commit()
+    rows = _rows(db, enrollment.id)
+    assert rows[second.id].completed_at == start + timedelta(seconds=75)
+
+
+def test_completing_twice_keeps_the_first_time(db, course, make_user, enroll):
+    enrollment = enroll(make_user(), course)
+    module = course.current_version.modules[0]
+    start = utcnow() - timedelta(minutes=5)
+    services.complete_module(enrollment=enrollment, module=module, now=start)
+    db.session.commit()
+    later = services.complete_module(
+        enrollment=enrollment, module=module, now=start + timedelta(seconds=60)
+    )
+    db.session.commit()
+    assert later.completed_at == start
+    assert _rows(db, enrollment.id)[module.id].completed_at == start
