@@ -150,8 +150,8 @@ def run_backend(backend: str, url: str, work: Path, settings: dict[str, Any]) ->
         "warmup": settings["warmup"],
         "duration": settings["duration"],
         "quiz_cap": settings["quiz_cap"],
-        # /healthz again after the pages: how far the baseline drifted during the run
-        "pages": ["healthz", "catalog", "course", "module", "dashboard", "verify", "healthz-again"],
+        "pages": ["healthz", "catalog", "course", "module", "dashboard", "verify"],
+        "rounds": settings["rounds"],
         "codes": seeded.verification_codes,
         "module_count": seeded.module_count,
         "page_users": seeded.page_users,
@@ -198,6 +198,7 @@ def run_backend(backend: str, url: str, work: Path, settings: dict[str, Any]) ->
     )
     if share is not None:
         result.notes.append("whole load run: " + share.describe())
+    result.rounds = load.get("rounds", [])
     quiz = load.get("quiz", {})
     if quiz:
         result.notes.append(
@@ -262,6 +263,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--duration", type=float, default=8.0, help="measured seconds per page")
     parser.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds per page")
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="slices per page, taken in turn with the others"
+    )
     parser.add_argument("--quiz-cap", type=float, default=8.0, help="cap per quiz step, seconds")
     parser.add_argument("--clients", type=int, default=CLIENTS)
     parser.add_argument("--backends", default="sqlite,postgresql")
@@ -272,6 +276,7 @@ def main() -> int:
         "clients": args.clients,
         "warmup": args.warmup,
         "duration": args.duration,
+        "rounds": max(1, args.rounds),
         "quiz_cap": args.quiz_cap,
         "quiz_per": QUIZ_LEARNERS_PER_CLIENT,
     }

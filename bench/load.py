@@ -24,6 +24,7 @@ from bench.cpu import CpuMeter
 
 ATTEMPT_RE = re.compile(r"^/attempts/(\d+)$")
 RESULT_RE = re.compile(r"^/attempts/(\d+)/result$")
+SLICE_WARMUP = 0.25  # seconds before each later slice of a page is measured
 ITEM_SPLIT = '<li id="item-'
 INPUT_RE = re.compile(r'<input type="(radio|checkbox)" id="[^"]*" name="q-([^"]+)" value="([^"]+)"')
 SELECT_RE = re.compile(r"Select (\d+)\.")
@@ -59,6 +60,25 @@ class Phase:
             "client_cpu": self.cpu,
             "share": self.share,
         }
+
+    def merge(self, other: Phase) -> Phase:
+        """This phase and a later slice of the same page, as one phase."""
+        merged = Phase(self.name, self.latencies + other.latencies, self.errors + other.errors)
+        merged.error_samples = (self.error_samples + other.error_samples)[:5]
+        merged.started_at = 0.0
+        merged.finished_at = (self.finished_at - self.started_at) + (
+            other.finished_at - other.started_at
+        )
+        merged.cpu = self.cpu + other.cpu
+        if self.share is not None and other.share is not None:
+            totals = {k: self.share[k] + other.share[k] for k in ("wall", "server", "database")}
+            for k in self.share:
+                if k.startswith("cores_"):  # a rate: weigh each slice by its wall time
+                    totals[k] = (
+                        self.share[k] * self.share["wall"] + other.share[k] * other.share["wall"]
+                    ) / max(totals["wall"], 1e-9)
+            merged.share = totals
+        return merged
 
     def measured(self, meter: CpuMeter | None) -> None:
         share = meter.stop(self.cpu) if meter is not None else None
@@ -130,7 +150,6 @@ def _paths(
     return {
         "verify": lambda u, r: f"/verify/{r.choice(codes)}",
         "healthz": lambda u, r: "/healthz",
-        "healthz-again": lambda u, r: "/healthz",
         "catalog": lambda u, r: "/courses",
         "course": lambda u, r: f"/courses/{r.choice(u['courses'])}",
         "module": lambda u, r: (
@@ -360,11 +379,23 @@ async def main_async(plan: dict[str, Any]) -> dict[str, Any]:
 
     meter = CpuMeter(plan["server_pid"], plan["database"]) if plan.get("server_pid") else None
     paths = _paths(plan["module_count"], plan["codes"])
-    for name in plan["pages"]:
-        phase = await page_phase(
-            name, page_users, paths[name], plan["warmup"], plan["duration"], meter
-        )
-        out["phases"].append(phase.as_json())
+    # Interleaved: every page (and /healthz) is measured in `rounds` slices taken in turn,
+    # so a slow or fast spell of the machine falls on all of them alike; a page's figures
+    # are the sum of its slices.
+    rounds = max(1, int(plan.get("rounds", 1)))
+    merged: dict[str, Phase] = {}
+    out["rounds"] = []
+    for r in range(rounds):
+        row = {}
+        for name in plan["pages"]:
+            warmup = plan["warmup"] if r == 0 else min(plan["warmup"], SLICE_WARMUP)
+            phase = await page_phase(
+                name, page_users, paths[name], warmup, plan["duration"] / rounds, meter
+            )
+            row[name] = len(phase.latencies) / max(phase.finished_at - phase.started_at, 1e-9)
+            merged[name] = merged[name].merge(phase) if name in merged else phase
+        out["rounds"].append(row)
+    out["phases"].extend(merged[name].as_json() for name in plan["pages"])
 
     cap = plan["quiz_cap"]
     steps = [

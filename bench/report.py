@@ -24,7 +24,6 @@ LABELS = {
     "module": "module page",
     "dashboard": "dashboard",
     "verify": "verify /verify/<code>",
-    "healthz-again": "/healthz again (after the pages)",
     "start": "post-test start",
     "take": "take page",
     "save": "save answers",
@@ -88,6 +87,7 @@ class BackendResult:
     notes: list[str] = field(default_factory=list)
     fatal: str | None = None
     wall_seconds: float = 0.0
+    rounds: list[dict[str, float]] = field(default_factory=list)  # req/s by page, per round
 
 
 def target(name: str, fig: Figures, healthz_rps: float) -> str:
@@ -123,7 +123,7 @@ def table_rows(result: BackendResult) -> list[list[str]]:
     base = healthz.rps if healthz else 0.0
     base_cpu = _cpu_per_request(healthz) if healthz else 0.0
     rows = []
-    for name in ("healthz", *PAGES, "healthz-again", *QUIZ):
+    for name in ("healthz", *PAGES, *QUIZ):
         fig = result.figures.get(name)
         if fig is None:
             continue
@@ -206,6 +206,18 @@ def seed_line(result: BackendResult) -> str:
     )
 
 
+def rounds_lines(result: BackendResult) -> list[str]:
+    """Each round's /healthz req/s and each page's ratio to it: how steady the machine was."""
+    lines = []
+    for i, row in enumerate(result.rounds, 1):
+        base = row.get("healthz", 0.0)
+        ratios = ", ".join(
+            f"{name} {row[name] / base:.2f}" for name in PAGES if name in row and base
+        )
+        lines.append(f"round {i}: /healthz {base:.0f} req/s; x healthz: {ratios}")
+    return lines
+
+
 def console(result: BackendResult, settings: dict[str, Any]) -> str:
     title = f"== {result.backend} ({result.url}) =="
     out = [title, seed_line(result)]
@@ -218,12 +230,13 @@ def console(result: BackendResult, settings: dict[str, Any]) -> str:
             f"{result.login.errors} errors"
         )
     out.append(
-        f"{settings['clients']} clients, gunicorn -w 2 (sync); pages: {settings['warmup']:.0f} s "
-        f"warm-up + {settings['duration']:.0f} s each; quiz steps: each attempt once, "
+        f"{settings['clients']} clients, gunicorn -w 2 (sync); pages: {settings['duration']:.0f} s "
+        f"each in {settings['rounds']} interleaved slices; quiz steps: each attempt once, "
         f"cap {settings['quiz_cap']:.0f} s per step"
     )
     if result.figures:
         out.append(_text_table(table_rows(result)))
+    out += rounds_lines(result)
     out += [f"quiz integrity: {line}" for line in result.checks]
     out.append("quiz integrity: " + ("OK" if result.checks_ok else "FAIL"))
     out += [f"note: {n}" for n in result.notes]
@@ -297,10 +310,12 @@ def write_markdown(
         "HTTP/1.1 over loopback), each a learner logged in through the real /login form",
         "- server: `gunicorn -w 2 -b 127.0.0.1:PORT 'ceu:create_app()'` (sync workers), "
         "rate limits off (`CEU_RATELIMIT_ENABLED=0`)",
-        f"- pages: {settings['warmup']:.0f} s warm-up then {settings['duration']:.0f} s measured "
-        "per page; course and module pages pick one of the learner's 10 courses (and a "
-        "module) at random; `/healthz again` repeats the baseline after the pages, to show "
-        "how far it moved during the run (every ratio is to the first `/healthz`)",
+        f"- pages: {settings['duration']:.0f} s measured per page, in {settings['rounds']} "
+        f"slices of {settings['duration'] / settings['rounds']:.1f} s: /healthz and the pages "
+        "take turns, round after round, so that a slow or fast spell of the machine falls on "
+        f"all of them alike ({settings['warmup']:.0f} s warm-up before a page's first slice, "
+        "0.25 s before the others); course and module pages pick one of the learner's 10 "
+        "courses (and a module) at random",
         f"- quiz: learners who have read every module; each step (start, take page, save one "
         f"answer, submit all 30 answers with confirm=1) runs once per attempt, capped at "
         f"{settings['quiz_cap']:.0f} s; then 16 double-start + double-submit races",
@@ -333,6 +348,9 @@ def write_markdown(
             ]
         if result.figures:
             out += [_md_table(table_rows(result)), ""]
+        if result.rounds:
+            out += ["By round (the figures above are the sum of the rounds):", ""]
+            out += [*[f"- {line}" for line in rounds_lines(result)], ""]
         out += ["Quiz integrity (rows counted after the run):", ""]
         out += [f"- {line}" for line in result.checks]
         out += [f"- **{'OK' if result.checks_ok else 'FAIL'}**", ""]
