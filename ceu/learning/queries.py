@@ -343,6 +343,8 @@ class DashboardRow:
     modules_complete: int
     last_module_position: int | None
     percent: int
+    # set once a post-test attempt is final (graded or expired): the score of record
+    post_test_score: float | None = None
 
 
 _LAST_MODULE = Module.__table__.alias("last_module")
@@ -356,6 +358,7 @@ _DASHBOARD = (
         _E.c.completed_at,
         _E.c.post_test_passed_at,
         _E.c.evaluation_submitted_at,
+        _E.c.post_test_score,
         func.count(_P.c.completed_at).label("done"),
         _LAST_MODULE.c.position.label("last_position"),
     )
@@ -383,6 +386,7 @@ def dashboard(user: User) -> list[DashboardRow]:
             modules_complete=r.done,
             last_module_position=r.last_position,
             percent=enrollment_percent(r, user, r.module_count, r.done),
+            post_test_score=r.post_test_score,
         )
         for r in rows
     ]

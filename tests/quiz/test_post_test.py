@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 
 from markupsafe import escape
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from ceu.extensions import db, utcnow
 from ceu.learning.models import Enrollment
@@ -326,6 +326,35 @@ def test_dashboard_lists_attempt_history(client, ready_learner):
     html = client.get("/dashboard").get_data(as_text=True)
     assert "Post-test attempts" in html
     assert "25.0%" in html
+
+
+def test_dashboard_reads_history_only_once_a_post_test_is_final(client, app, ready_learner):
+    """An expired attempt with nothing saved is history too (its score of record is 0)."""
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        attempt = start_post_test(client)  # in progress: not history yet
+        seen.clear()
+        html = client.get("/dashboard").get_data(as_text=True)
+        assert "Post-test attempts" not in html
+        assert not [s for s in seen if "FROM attempt" in s]
+        row = db.session.get(Attempt, attempt.id)
+        row.deadline_at = utcnow() - timedelta(minutes=5)
+        db.session.commit()
+        client.get(f"/attempts/{attempt.id}")  # graded on opening: expired, no answers
+        seen.clear()
+        html = client.get("/dashboard").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert [s for s in seen if "FROM attempt" in s]
+    assert "Post-test attempts" in html
+    assert "0.0%" in html
 
 
 def test_knowledge_check_gives_feedback_and_unlimited_tries(client, ready_learner):
