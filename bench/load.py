@@ -56,19 +56,25 @@ class Phase:
             "latencies": self.latencies,
             "errors": self.errors,
             "error_samples": self.error_samples,
-            "elapsed": max(self.finished_at - self.started_at, 1e-9),
+            "elapsed": self.elapsed,
             "client_cpu": self.cpu,
             "share": self.share,
         }
+
+    @property
+    def elapsed(self) -> float:
+        return max(self.finished_at - self.started_at, 1e-9)
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies) / self.elapsed
 
     def merge(self, other: Phase) -> Phase:
         """This phase and a later slice of the same page, as one phase."""
         merged = Phase(self.name, self.latencies + other.latencies, self.errors + other.errors)
         merged.error_samples = (self.error_samples + other.error_samples)[:5]
         merged.started_at = 0.0
-        merged.finished_at = (self.finished_at - self.started_at) + (
-            other.finished_at - other.started_at
-        )
+        merged.finished_at = self.elapsed + other.elapsed
         merged.cpu = self.cpu + other.cpu
         if self.share is not None and other.share is not None:
             totals = {k: self.share[k] + other.share[k] for k in ("wall", "server", "database")}
@@ -392,7 +398,7 @@ async def main_async(plan: dict[str, Any]) -> dict[str, Any]:
             phase = await page_phase(
                 name, page_users, paths[name], warmup, plan["duration"] / rounds, meter
             )
-            row[name] = len(phase.latencies) / max(phase.finished_at - phase.started_at, 1e-9)
+            row[name] = phase.rps
             merged[name] = merged[name].merge(phase) if name in merged else phase
         out["rounds"].append(row)
     out["phases"].extend(merged[name].as_json() for name in plan["pages"])

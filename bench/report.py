@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.load import SLICE_WARMUP
+
 WORKERS = 2
 PAGE_TARGET_RATIO = 0.5
 PAGE_TARGET_P99_MS = 50.0
@@ -314,8 +316,8 @@ def write_markdown(
         f"slices of {settings['duration'] / settings['rounds']:.1f} s: /healthz and the pages "
         "take turns, round after round, so that a slow or fast spell of the machine falls on "
         f"all of them alike ({settings['warmup']:.0f} s warm-up before a page's first slice, "
-        "0.25 s before the others); course and module pages pick one of the learner's 10 "
-        "courses (and a module) at random",
+        f"{SLICE_WARMUP:g} s before the others); course and module pages pick one of the "
+        "learner's 10 courses (and a module) at random",
         f"- quiz: learners who have read every module; each step (start, take page, save one "
         f"answer, submit all 30 answers with confirm=1) runs once per attempt, capped at "
         f"{settings['quiz_cap']:.0f} s; then 16 double-start + double-submit races",

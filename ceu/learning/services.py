@@ -125,21 +125,17 @@ def record_module_view(
     Returns this module's progress as it now stands.
     """
     now = now or utcnow()
-
-    def lookup(module_id: int) -> ProgressView | None:
-        if progress is not None:
-            return progress.get(module_id)
-        return _progress_row(enrollment.id, module_id)
-
-    if _recently_recorded(enrollment, module, now):
+    if progress is not None:
+        current = progress.get(module.id)
+    else:
+        current = _progress_row(enrollment.id, module.id)
+    if current is not None and _recently_recorded(enrollment, module, now):
         # a reload of the same page: the next view credits this span to the same module,
         # so skipping the write loses nothing and spares a commit per reload
-        found = lookup(module.id)
-        if found is not None:
-            return found
-    current = lookup(module.id)
+        return current
     db.session.flush()  # pending ORM changes to these rows first, then the statements
     credited = _credit_previous(enrollment, now)
+    first_view = current is None
     if current is None:
         inserted = db.session.execute(
             _FIRST_VIEW[_dialect()], {"enrollment": enrollment.id, "module": module.id, "now": now}
@@ -150,13 +146,16 @@ def record_module_view(
             current = _progress_row(enrollment.id, module.id)
             if current is None:  # and it is gone again: let the caller see that
                 raise LookupError("module progress row vanished")
-        _forget_progress_collection(enrollment.id)
     elif credited and enrollment.last_module_id == module.id:  # read before the credit
         current = ProgressView(module.id, current.seconds_spent + credited, current.completed_at)
     db.session.execute(
         _MOVE_READER, {"enrollment": enrollment.id, "module": module.id, "seen_at": now}
     )
-    _reflect_on_loaded(enrollment.id, values={"last_module_id": module.id, "last_seen_at": now})
+    _reflect_on_loaded(
+        enrollment.id,
+        values={"last_module_id": module.id, "last_seen_at": now},
+        new_progress_row=first_view,
+    )
     return current
 
 
@@ -200,13 +199,17 @@ def _reflect_on_loaded(
     values: dict[str, Any] | None = None,
     module_id: int | None = None,
     expire: Sequence[str] = (),
+    new_progress_row: bool = False,
 ) -> None:
     """Objects of these rows already in the session must not contradict what was written:
-    the enrollment gets the new values as committed ones, a progress row is expired."""
+    the enrollment gets the new values as committed ones (and a loaded `progress` list,
+    short of a new row, is expired), a progress row's written attributes are expired."""
     for obj in list(db.session.identity_map.values()):
-        if values and isinstance(obj, Enrollment) and obj.id == enrollment_id:
-            for key, value in values.items():
+        if isinstance(obj, Enrollment) and obj.id == enrollment_id:
+            for key, value in (values or {}).items():
                 set_committed_value(obj, key, value)
+            if new_progress_row:
+                db.session.expire(obj, ["progress"])
         elif (
             expire
             and isinstance(obj, ModuleProgress)
@@ -214,13 +217,6 @@ def _reflect_on_loaded(
             and obj.module_id == module_id
         ):
             db.session.expire(obj, expire)
-
-
-def _forget_progress_collection(enrollment_id: int) -> None:
-    """A new progress row: a loaded `enrollment.progress` list is now short of it."""
-    for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, Enrollment) and obj.id == enrollment_id:
-            db.session.expire(obj, ["progress"])
 
 
 def _credit_previous(enrollment: Reading, now: datetime) -> int:
