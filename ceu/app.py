@@ -10,6 +10,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ceu import config as cfg
+from ceu.core.transactions import SQLITE_SYNCHRONOUS
 from ceu.extensions import csrf, db, limiter, login_manager, migrate
 
 CSP = (
@@ -21,9 +22,11 @@ CSP = (
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """WAL lets readers and one writer work at once across gunicorn workers; foreign keys
-    and a busy timeout make SQLite behave like the PostgreSQL production path."""
+    and a busy timeout make SQLite behave like the PostgreSQL production path; every
+    commit syncs the WAL to disk (but see ceu.core.transactions.relax_durability)."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

@@ -1,4 +1,6 @@
-"""End read-only requests with COMMIT, so PostgreSQL keeps its prepared statements.
+"""A request's transaction: read-only ones end with COMMIT; low-value ones may skip the fsync.
+
+End read-only requests with COMMIT, so PostgreSQL keeps its prepared statements.
 
 psycopg prepares a statement on the server after it has run a few times on a connection,
 and then PostgreSQL no longer plans it on every execution (planning the dashboard's
@@ -8,6 +10,9 @@ which is every page that only reads. So: when a request succeeded and its transa
 wrote nothing, commit it instead (for a read-only transaction the two are the same to
 the database). A transaction that wrote anything without committing is left alone and
 rolled back as before.
+
+`relax_durability()` lets one transaction's commit return before its WAL reaches the disk
+(see its docstring): for the reading-time record a module page writes on every view.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.sql.elements import TextClause
@@ -23,6 +28,8 @@ from sqlalchemy.sql.elements import TextClause
 from ceu.extensions import db
 
 WROTE = "ceu_wrote"
+RELAXED = "ceu_relaxed_durability"  # on a pooled SQLite connection's info
+SQLITE_SYNCHRONOUS = "FULL"  # every commit fsyncs the WAL (set on connect, see ceu.app)
 
 
 def _is_read(state: ORMExecuteState) -> bool:
@@ -52,6 +59,12 @@ def init_transactions(app: Flask) -> None:
         event.listen(session_class, "do_orm_execute", _note_statement)
         event.listen(session_class, "after_flush", _note_flush)
         event.listen(session_class, "after_transaction_end", _forget)
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite" and not event.contains(
+            engine, "checkin", _restore_durability
+        ):
+            event.listen(engine, "checkin", _restore_durability)
 
     @app.teardown_appcontext
     def commit_read_only(exc: BaseException | None) -> None:
@@ -68,3 +81,37 @@ def init_transactions(app: Flask) -> None:
             session.commit()
         except SQLAlchemyError:
             session.rollback()
+
+
+def relax_durability() -> None:
+    """Let this transaction's commit return before its log reaches the disk.
+
+    Only for writes whose loss in a power cut or an operating-system crash costs next to
+    nothing and can be told apart from nothing else: the time and position a module page
+    records on every view (at worst a learner is credited a few seconds less and resumes
+    one page back). The database stays consistent either way, an application crash loses
+    nothing, and every other transaction still waits for the disk, which also hardens
+    anything committed before it. Call it before the transaction's first write.
+
+    PostgreSQL: `SET LOCAL synchronous_commit = off`, its per-transaction switch for
+    exactly this ("asynchronous commit"); it ends with the transaction. SQLite in WAL
+    mode: `PRAGMA synchronous = NORMAL` (commits skip the fsync; the WAL is synced at the
+    next full commit or checkpoint). SQLite refuses the change inside a transaction, so
+    there it applies only when none has begun (otherwise the commit stays full), and the
+    connection is set back to FULL when it returns to the pool.
+    """
+    session = db.session()
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        connection.execute(text("SET LOCAL synchronous_commit = off"))
+    elif dialect == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if raw is not None and not raw.in_transaction:
+            raw.execute("PRAGMA synchronous = NORMAL")
+            connection.connection.info[RELAXED] = True
+
+
+def _restore_durability(dbapi_connection: Any, record: Any) -> None:
+    if record.info.pop(RELAXED, False) and dbapi_connection is not None:
+        dbapi_connection.execute(f"PRAGMA synchronous = {SQLITE_SYNCHRONOUS}")

@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ceu.auth.models import User
 from ceu.catalog.models import Course, Module
 from ceu.catalog.queries import CourseRef, ModuleView
+from ceu.core.transactions import relax_durability
 from ceu.domain.completion import credit_time
 from ceu.extensions import db, utcnow
 from ceu.learning.models import Enrollment, EnrollmentStatus, ModuleProgress
@@ -117,11 +118,14 @@ def record_module_view(
     module: Module | ModuleView,
     now: datetime | None = None,
     progress: Mapping[int, ProgressView] | None = None,
+    durable: bool = True,
 ) -> ProgressView:
     """Credit the time since the last page view to the module read then; start this one.
 
     `progress`: the enrollment's progress by module id, when the caller has just read all
     of it (the reader has, with the enrollment); otherwise the module's row is read here.
+    `durable=False`: a plain page view, whose commit need not wait for the disk (see
+    `relax_durability`); marking a module complete keeps the default.
     Returns this module's progress as it now stands.
     """
     now = now or utcnow()
@@ -133,6 +137,8 @@ def record_module_view(
         # a reload of the same page: the next view credits this span to the same module,
         # so skipping the write loses nothing and spares a commit per reload
         return current
+    if not durable:
+        relax_durability()
     db.session.flush()  # pending ORM changes to these rows first, then the statements
     credited = _credit_previous(enrollment, now)
     first_view = current is None

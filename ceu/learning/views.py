@@ -208,6 +208,7 @@ def module_page(slug: str, position: int) -> str:
             module=module,
             now=utcnow(),
             progress=seen.progress,
+            durable=False,  # a page view: a crash may cost its few seconds, nothing else
         )
         db.session.commit()
     fragments = _module_fragments(version, module)

@@ -7,6 +7,7 @@ from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ceu.auth.models import User, UserRole
+from ceu.core.transactions import relax_durability
 from ceu.extensions import db as _db
 
 
@@ -53,3 +54,69 @@ def test_a_failed_savepoint_does_not_make_earlier_writes_look_read_only(app, mak
         with pytest.raises(IntegrityError), _db.session.begin_nested():
             _db.session.add(UserRole(user_id=user.id, role="learner"))
     assert _names(user.id) == "Kept Name"
+
+
+def _durability(conn) -> str:
+    """What the database will do at this connection's next commit: wait for the disk?"""
+    if conn.dialect.name == "postgresql":
+        relaxed = conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "off"
+    else:
+        relaxed = conn.connection.dbapi_connection.execute("PRAGMA synchronous").fetchone()[0] == 1
+    return "relaxed" if relaxed else "full"
+
+
+@pytest.fixture
+def commits(app):
+    """The durability each COMMIT on the engine ran with, in order."""
+    seen: list[str] = []
+
+    def on_commit(conn):
+        seen.append(_durability(conn))
+
+    event.listen(_db.engine, "commit", on_commit)
+    yield seen
+    event.remove(_db.engine, "commit", on_commit)
+
+
+def test_relax_durability_lasts_one_transaction(app, make_user, commits):
+    user = make_user(full_name="Before")
+    commits.clear()
+    with app.app_context(), app.test_request_context("/"):  # its own context and session
+        relax_durability()
+        _db.session.execute(update(User).where(User.id == user.id).values(full_name="After"))
+        _db.session.commit()
+        _db.session.execute(update(User).where(User.id == user.id).values(full_name="Again"))
+        _db.session.commit()
+    assert commits == ["relaxed", "full"]
+    assert _names(user.id) == "Again"  # a relaxed commit is still a commit
+
+
+def _raw_durability(raw, dialect: str) -> str:
+    if dialect == "postgresql":
+        value = raw.execute("SHOW synchronous_commit").fetchone()[0]
+        raw.rollback()
+        return "relaxed" if value == "off" else "full"
+    return {1: "relaxed", 2: "full"}[raw.execute("PRAGMA synchronous").fetchone()[0]]
+
+
+def test_the_connection_is_full_again_once_back_in_the_pool(app, backend):
+    """PostgreSQL's switch ends with the transaction; SQLite's is the connection's, and is
+    set back when the connection returns to the pool."""
+    with app.app_context(), app.test_request_context("/"):
+        relax_durability()
+        raw = _db.session.connection().connection.dbapi_connection
+        assert _durability(_db.session.connection()) == "relaxed"
+        _db.session.commit()
+    assert _raw_durability(raw, backend) == "full"
+
+
+def test_relaxing_after_the_first_write_applies_where_the_database_allows(
+    app, make_user, commits, backend
+):
+    user = make_user()
+    commits.clear()
+    with app.app_context(), app.test_request_context("/"):
+        _db.session.execute(update(User).where(User.id == user.id).values(full_name="Written"))
+        relax_durability()  # SQLite refuses a change inside a transaction: it stays full
+        _db.session.commit()
+    assert commits == ["full" if backend == "sqlite" else "relaxed"]
