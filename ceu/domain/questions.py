@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import ClassVar, TypeVar
 
 __all__ = [
@@ -47,7 +48,7 @@ class QuestionSpec:
     options: tuple[OptionSpec, ...]
     key: tuple[str, ...]
 
-    @property
+    @cached_property  # grading asks for it several times per item
     def option_ids(self) -> tuple[str, ...]:
         """Option ids in the order the author wrote them."""
         return tuple(option.id for option in self.options)

@@ -20,7 +20,7 @@ class AttemptKind(StrEnum):
 
 class AttemptState(StrEnum):
     IN_PROGRESS = "in_progress"
-    SUBMITTED = "submitted"
+    SUBMITTED = "submitted"  # between the two; never stored: a submit grades in the same UPDATE
     GRADED = "graded"
     EXPIRED = "expired"  # the time limit ran out: graded on what was saved
 
@@ -84,14 +84,28 @@ class Attempt(db.Model):  # type: ignore[name-defined,misc]
         self.answers = answers
         self.answers_saved_at = now
 
-    def record_grade(
-        self, *, score: float, passed: bool, result: dict[str, Any], now: datetime, expired: bool
-    ) -> None:
-        """submitted -> graded (or expired): the only way a score is written."""
-        if self.state != AttemptState.SUBMITTED:
+    def graded(
+        self,
+        *,
+        answers: dict[str, list[str]],
+        score: float,
+        passed: bool,
+        result: dict[str, Any],
+        now: datetime,
+        expired: bool,
+    ) -> dict[str, Any]:
+        """in_progress -> graded (or expired), submitted and graded in one step: the new
+        column values, which `services.submit_attempt` writes with one conditional UPDATE
+        (the only way a score is written)."""
+        if not self.is_open:
             raise InvalidTransition(f"cannot grade an attempt that is {self.state}")
-        self.state = AttemptState.EXPIRED if expired else AttemptState.GRADED
-        self.score = score
-        self.is_passed = passed
-        self.result = result
-        self.graded_at = now
+        state = AttemptState.EXPIRED if expired else AttemptState.GRADED
+        return {
+            "state": state.value,
+            "answers": answers,
+            "submitted_at": now,
+            "graded_at": now,
+            "score": score,
+            "is_passed": passed,
+            "result": result,
+        }

@@ -1,8 +1,8 @@
 """Quiz writes: start, save, submit and grade attempts. Keyword-only; flush, never commit.
 
 Submitting is safe under double clicks, two tabs, replays and true parallelism: the
-in_progress -> submitted step is one conditional UPDATE, so exactly one request wins and
-every other one sees the attempt already submitted and shows the same result.
+in_progress -> graded step is one conditional UPDATE, so exactly one request wins and
+every other one sees the attempt already graded and shows the same result.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
+from ceu.catalog import queries as catalog_queries
 from ceu.catalog.models import Module, Question
 from ceu.domain import grading
 from ceu.domain.questions import InvalidResponse, OptionSpec, QuestionSpec
@@ -23,7 +25,7 @@ from ceu.extensions import db, utcnow
 from ceu.learning import queries as learning_queries
 from ceu.learning.models import Enrollment
 from ceu.quiz import queries
-from ceu.quiz.models import Attempt, AttemptKind, AttemptState
+from ceu.quiz.models import FINAL_STATES, Attempt, AttemptKind, AttemptState
 
 
 class QuizError(ValueError):
@@ -203,23 +205,37 @@ def save_answers(
 def submit_attempt(
     *, attempt: Attempt, raw: Mapping[str, Sequence[str]] | None, now: datetime | None = None
 ) -> Attempt:
-    """Save the final answers and grade once; a repeated submit returns the same result."""
+    """Save the final answers and grade once; a repeated submit returns the same result.
+
+    The attempt is graded first, in memory, and then submitted and graded by one
+    conditional UPDATE: on SQLite the write lock is held for that statement and the
+    enrollment's score of record, not for the grading.
+    """
     now = now or utcnow()
     if not attempt.is_open:
         return attempt  # double click, second tab or replay: already graded
     expired = attempt.is_overdue(now)
     answers = attempt.answers if expired or raw is None else read_answers(attempt, raw)
-    claimed = db.session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS.value)
-        .values(state=AttemptState.SUBMITTED.value, submitted_at=now, answers=answers)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.refresh(attempt)
+    front = catalog_queries.version(attempt.enrollment.version_id).front
+    values = attempt.graded(**_grade(attempt, answers, front), now=now, expired=expired)
+    claimed = db.session.execute(_SUBMIT_AND_GRADE, {"attempt_id": attempt.id, **values}).rowcount
     if claimed != 1:
+        db.session.refresh(attempt)
         return attempt  # another request won the race and graded it
-    _grade(attempt, now=now, expired=expired)
+    for key, value in values.items():
+        set_committed_value(attempt, key, value)
+    if attempt.kind == AttemptKind.POST_TEST:
+        _update_result_of_record(attempt.enrollment, front, now)
     return attempt
+
+
+_A = Attempt.__table__
+_GRADED_COLUMNS = ("state", "answers", "submitted_at", "graded_at", "score", "is_passed", "result")
+_SUBMIT_AND_GRADE = (
+    update(_A)
+    .where(_A.c.id == bindparam("attempt_id"), _A.c.state == AttemptState.IN_PROGRESS.value)
+    .values({name: bindparam(name, type_=_A.c[name].type) for name in _GRADED_COLUMNS})
+)
 
 
 def finish_overdue(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
@@ -227,13 +243,15 @@ def finish_overdue(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
     return submit_attempt(attempt=attempt, raw=None, now=now or utcnow())
 
 
-def _grade(attempt: Attempt, *, now: datetime, expired: bool) -> None:
-    front = attempt.enrollment.version.front
+def _grade(
+    attempt: Attempt, answers: Mapping[str, Sequence[str]], front: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Score, pass and the stored result of these answers to the attempt's form."""
     partial = front["post_test"]["multiple_response_scoring"] == "partial"
     entries = [
         grading.GradableEntry(
             spec=spec,
-            response=frozenset(attempt.answers.get(spec.id, [])),
+            response=frozenset(answers.get(spec.id, [])),
             objectives=tuple(item["objectives"]),
             module=item["module"],
             section=item["section"],
@@ -241,17 +259,15 @@ def _grade(attempt: Attempt, *, now: datetime, expired: bool) -> None:
         for spec, item in zip(_specs(attempt), attempt.form, strict=True)
     ]
     result = grading.grade_form(entries, partial_credit=partial)
-    passed = grading.is_pass(result.score, front["post_test"]["pass_mark"])
-    _record(attempt, result, passed, now, expired)
-
-
-def _record(
-    attempt: Attempt, result: grading.GradeResult, passed: bool, now: datetime, expired: bool
-) -> None:
-    attempt.record_grade(
-        score=result.score,
-        passed=passed if attempt.kind == AttemptKind.POST_TEST else result.score == 1,
-        result={
+    if attempt.kind == AttemptKind.POST_TEST:
+        passed = grading.is_pass(result.score, front["post_test"]["pass_mark"])
+    else:
+        passed = result.score == 1
+    return {
+        "answers": dict(answers),
+        "score": result.score,
+        "passed": passed,
+        "result": {
             "points": result.points,
             "possible": result.possible,
             "items": {r.id: {"score": r.score, "is_correct": r.is_correct} for r in result.items},
@@ -266,21 +282,30 @@ def _record(
                 for o in result.by_objective
             ],
         },
-        now=now,
-        expired=expired,
+    }
+
+
+_FINAL_POST_TEST_SCORES = (
+    select(_A.c.score)
+    .where(
+        _A.c.enrollment_id == bindparam("enrollment"),
+        _A.c.kind == AttemptKind.POST_TEST.value,
+        _A.c.module_position == 0,
+        _A.c.state.in_([state.value for state in FINAL_STATES]),
     )
-    db.session.flush()
-    if attempt.kind == AttemptKind.POST_TEST:
-        _update_result_of_record(attempt.enrollment, now)
+    .order_by(_A.c.number)
+)
 
 
-def _update_result_of_record(enrollment: Enrollment, now: datetime) -> None:
+def _update_result_of_record(
+    enrollment: Enrollment, front: Mapping[str, Any], now: datetime
+) -> None:
     """The course's grading method decides the score that counts (highest by default)."""
-    finished = [a for a in queries.attempts(enrollment, AttemptKind.POST_TEST) if a.is_final]
-    score = queries.result_of_record(enrollment, finished)
-    pass_mark = enrollment.version.front["post_test"]["pass_mark"]
+    scores = db.session.scalars(_FINAL_POST_TEST_SCORES, {"enrollment": enrollment.id})
+    post_test = front["post_test"]
+    score = grading.result_of_record([s or 0.0 for s in scores], post_test["grading_method"])
     enrollment.post_test_score = score
-    if score is not None and grading.is_pass(score, pass_mark):
+    if score is not None and grading.is_pass(score, post_test["pass_mark"]):
         enrollment.post_test_passed_at = enrollment.post_test_passed_at or now
     else:
         enrollment.post_test_passed_at = None

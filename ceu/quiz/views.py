@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from ceu.auth.permissions import ensure
@@ -30,9 +32,11 @@ def _enrollment_or_404(slug: str):  # type: ignore[no-untyped-def]
 
 
 def _own_attempt_or_404(attempt_id: int) -> Attempt:
-    attempt = db.get_or_404(Attempt, attempt_id)
-    ensure(attempt.enrollment.user_id == current_user.id)
-    return attempt
+    attempt = db.session.scalar(
+        select(Attempt).options(joinedload(Attempt.enrollment)).where(Attempt.id == attempt_id)
+    )
+    ensure(attempt is not None and attempt.enrollment.user_id == current_user.id)
+    return attempt  # type: ignore[return-value]
 
 
 def _policy_summary(front: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +77,6 @@ def overview(slug: str) -> str:
 @bp.post("/courses/<slug>/post-test/start")
 @login_required
 def start(slug: str) -> Response:
-    QuizForm()
     course, enrollment = _enrollment_or_404(slug)
     try:
         attempt = services.start_attempt(enrollment=enrollment, kind=AttemptKind.POST_TEST)
@@ -88,7 +91,6 @@ def start(slug: str) -> Response:
 @bp.post("/courses/<slug>/modules/<int:position>/check")
 @login_required
 def start_check(slug: str, position: int) -> Response:
-    QuizForm()
     course, enrollment = _enrollment_or_404(slug)
     ensure(enrollment.is_active)
     try:
@@ -152,7 +154,6 @@ def take(attempt_id: int) -> Response | tuple[str, int]:
 @bp.post("/attempts/<int:attempt_id>/save")
 @login_required
 def save(attempt_id: int) -> Response | tuple[str, int]:
-    QuizForm()
     attempt = _own_attempt_or_404(attempt_id)
     try:
         services.save_answers(attempt=attempt, raw=request.form.to_dict(flat=False))
@@ -169,7 +170,6 @@ def save(attempt_id: int) -> Response | tuple[str, int]:
 @bp.post("/attempts/<int:attempt_id>/submit")
 @login_required
 def submit(attempt_id: int) -> Response | tuple[str, int]:
-    QuizForm()
     attempt = _own_attempt_or_404(attempt_id)
     raw = request.form.to_dict(flat=False)
     if attempt.is_open and not attempt.is_overdue(utcnow()) and "confirm" not in raw:

@@ -196,13 +196,13 @@ def test_two_concurrent_submits_produce_exactly_one_grading(
     attempt = start_post_test(client)
     data = {k: v for k, v in answers(attempt).items()}
     calls: list[int] = []
-    original = Attempt.record_grade
 
-    def counting(self, **kwargs):
-        calls.append(self.id)
-        return original(self, **kwargs)
+    def count_gradings(conn, cursor, statement, *args):
+        # the UPDATE that submits and grades: how many of them changed the row
+        if statement.startswith("UPDATE attempt SET state") and cursor.rowcount == 1:
+            calls.append(attempt.id)
 
-    monkeypatch.setattr(Attempt, "record_grade", counting)
+    event.listen(db.engine, "after_cursor_execute", count_gradings)
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
 
@@ -222,6 +222,7 @@ def test_two_concurrent_submits_produce_exactly_one_grading(
         t.start()
     for t in threads:
         t.join(timeout=30)
+    event.remove(db.engine, "after_cursor_execute", count_gradings)
     assert not errors, errors
     assert calls == [attempt.id]
     db.session.expire_all()
@@ -374,3 +375,22 @@ def test_knowledge_check_gives_feedback_and_unlimited_tries(client, ready_learne
     db.session.expire_all()
     enrollment = db.session.get(Enrollment, check.enrollment_id)
     assert enrollment.post_test_passed_at is None  # practice never counts
+
+
+def test_a_submitted_attempt_in_the_session_matches_its_row(client, ready_learner):
+    """The submit writes every graded column in one UPDATE and sets the same values on the
+    loaded attempt: reading the row back finds exactly what the object holds."""
+    attempt = start_post_test(client)
+    data = answers(attempt, correct=3)
+    services.submit_attempt(attempt=attempt, raw=data)
+    db.session.commit()
+    in_memory = {c.key: getattr(attempt, c.key) for c in Attempt.__table__.columns}
+    db.session.expire_all()
+    stored = db.session.get(Attempt, attempt.id)
+    assert {c.key: getattr(stored, c.key) for c in Attempt.__table__.columns} == in_memory
+    assert stored.state == AttemptState.GRADED
+    assert stored.answers == {k[2:]: sorted(v) for k, v in data.items()}
+    assert stored.submitted_at == stored.graded_at is not None
+    assert stored.score == 0.75
+    assert stored.result["points"] == 3
+    assert db.session.get(Enrollment, stored.enrollment_id).post_test_score == 0.75
