@@ -6,13 +6,36 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import contains_eager
 
+from ceu.catalog import queries as catalog_queries
 from ceu.catalog.models import CourseVersion
 from ceu.domain import completion, grading
 from ceu.extensions import db
 from ceu.learning import queries as learning_queries
 from ceu.learning.models import Enrollment
 from ceu.quiz.models import Attempt, AttemptKind, AttemptState
+
+_OWN_ATTEMPT = (
+    select(Attempt, CourseVersion.content_hash)
+    .join(Attempt.enrollment)
+    .join(Enrollment.course)
+    .join(CourseVersion, CourseVersion.id == Enrollment.version_id)
+    .options(contains_eager(Attempt.enrollment).contains_eager(Enrollment.course))
+    .where(Attempt.id == bindparam("attempt_id"), Enrollment.user_id == bindparam("user_id"))
+)
+
+
+def own_attempt(
+    attempt_id: int, user_id: int
+) -> tuple[Attempt, catalog_queries.VersionView] | None:
+    """The user's attempt with its enrollment and course (one statement), and the snapshot
+    of the course version it belongs to (kept per process); None if not theirs."""
+    row = db.session.execute(_OWN_ATTEMPT, {"attempt_id": attempt_id, "user_id": user_id}).first()
+    if row is None:
+        return None
+    attempt, content_hash = row
+    return attempt, catalog_queries.version(attempt.enrollment.version_id, content_hash)
 
 
 def open_attempt(

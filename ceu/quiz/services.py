@@ -203,29 +203,39 @@ def save_answers(
 
 
 def submit_attempt(
-    *, attempt: Attempt, raw: Mapping[str, Sequence[str]] | None, now: datetime | None = None
+    *,
+    attempt: Attempt,
+    raw: Mapping[str, Sequence[str]] | None,
+    now: datetime | None = None,
+    version: catalog_queries.VersionView | None = None,
 ) -> Attempt:
     """Save the final answers and grade once; a repeated submit returns the same result.
 
-    The attempt is graded first, in memory, and then submitted and graded by one
-    conditional UPDATE: on SQLite the write lock is held for that statement and the
-    enrollment's score of record, not for the grading.
+    The attempt is graded first, in memory, and the earlier attempts' scores are read
+    before anything is written; then one conditional UPDATE submits and grades it and the
+    enrollment's score of record follows. On SQLite the write lock is held for those two
+    writes and the commit only. `version`: the snapshot of the attempt's course version,
+    when the caller has it (otherwise it is looked up).
     """
     now = now or utcnow()
     if not attempt.is_open:
         return attempt  # double click, second tab or replay: already graded
     expired = attempt.is_overdue(now)
     answers = attempt.answers if expired or raw is None else read_answers(attempt, raw)
-    front = catalog_queries.version(attempt.enrollment.version_id).front
+    version = version or catalog_queries.version(attempt.enrollment.version_id)
+    front = version.front
     values = attempt.graded(**_grade(attempt, answers, front), now=now, expired=expired)
+    is_post_test = attempt.kind == AttemptKind.POST_TEST
+    # no other attempt at this test can end meanwhile: only one is ever in progress
+    earlier = _final_post_test_scores(attempt.enrollment_id) if is_post_test else []
     claimed = db.session.execute(_SUBMIT_AND_GRADE, {"attempt_id": attempt.id, **values}).rowcount
     if claimed != 1:
         db.session.refresh(attempt)
         return attempt  # another request won the race and graded it
     for key, value in values.items():
         set_committed_value(attempt, key, value)
-    if attempt.kind == AttemptKind.POST_TEST:
-        _update_result_of_record(attempt.enrollment, front, now)
+    if is_post_test:
+        _update_result_of_record(attempt.enrollment, [*earlier, values["score"]], front, now)
     return attempt
 
 
@@ -297,13 +307,18 @@ _FINAL_POST_TEST_SCORES = (
 )
 
 
+def _final_post_test_scores(enrollment_id: int) -> list[float]:
+    """The scores of the learner's finished post-test attempts, oldest first."""
+    scores = db.session.scalars(_FINAL_POST_TEST_SCORES, {"enrollment": enrollment_id})
+    return [score or 0.0 for score in scores]
+
+
 def _update_result_of_record(
-    enrollment: Enrollment, front: Mapping[str, Any], now: datetime
+    enrollment: Enrollment, scores: list[float], front: Mapping[str, Any], now: datetime
 ) -> None:
     """The course's grading method decides the score that counts (highest by default)."""
-    scores = db.session.scalars(_FINAL_POST_TEST_SCORES, {"enrollment": enrollment.id})
     post_test = front["post_test"]
-    score = grading.result_of_record([s or 0.0 for s in scores], post_test["grading_method"])
+    score = grading.result_of_record(scores, post_test["grading_method"])
     enrollment.post_test_score = score
     if score is not None and grading.is_pass(score, post_test["pass_mark"]):
         enrollment.post_test_passed_at = enrollment.post_test_passed_at or now

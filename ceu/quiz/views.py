@@ -6,11 +6,10 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from ceu.auth.permissions import ensure
+from ceu.catalog.queries import VersionView
 from ceu.domain import grading
 from ceu.extensions import db, utcnow
 from ceu.learning import queries as learning_queries
@@ -31,12 +30,10 @@ def _enrollment_or_404(slug: str):  # type: ignore[no-untyped-def]
     return course, enrollment
 
 
-def _own_attempt_or_404(attempt_id: int) -> Attempt:
-    attempt = db.session.scalar(
-        select(Attempt).options(joinedload(Attempt.enrollment)).where(Attempt.id == attempt_id)
-    )
-    ensure(attempt is not None and attempt.enrollment.user_id == current_user.id)
-    return attempt  # type: ignore[return-value]
+def _own_attempt_or_404(attempt_id: int) -> tuple[Attempt, VersionView]:
+    found = queries.own_attempt(attempt_id, current_user.id)
+    ensure(found is not None)
+    return found  # type: ignore[return-value]
 
 
 def _policy_summary(front: dict[str, Any]) -> dict[str, Any]:
@@ -107,6 +104,7 @@ def start_check(slug: str, position: int) -> Response:
 
 def _render_take(
     attempt: Attempt,
+    version: VersionView,
     *,
     errors: list[str] | None = None,
     unanswered: list[int] | None = None,
@@ -117,7 +115,7 @@ def _render_take(
         "quiz/take.html",
         attempt=attempt,
         course=course,
-        version=attempt.enrollment.version,
+        version=version,
         items=[_public_item(item) for item in attempt.form],
         answers=attempt.answers or {},
         errors=errors or [],
@@ -141,25 +139,25 @@ def _public_item(item: dict[str, Any]) -> dict[str, Any]:
 @bp.get("/attempts/<int:attempt_id>")
 @login_required
 def take(attempt_id: int) -> Response | tuple[str, int]:
-    attempt = _own_attempt_or_404(attempt_id)
+    attempt, version = _own_attempt_or_404(attempt_id)
     if attempt.is_open and attempt.is_overdue(utcnow()):
         services.finish_overdue(attempt=attempt)
         db.session.commit()
         flash("The time limit ran out; your saved answers were graded.", "info")
     if not attempt.is_open:
         return redirect(url_for("quiz.result", attempt_id=attempt.id))
-    return _render_take(attempt)
+    return _render_take(attempt, version)
 
 
 @bp.post("/attempts/<int:attempt_id>/save")
 @login_required
 def save(attempt_id: int) -> Response | tuple[str, int]:
-    attempt = _own_attempt_or_404(attempt_id)
+    attempt, version = _own_attempt_or_404(attempt_id)
     try:
         services.save_answers(attempt=attempt, raw=request.form.to_dict(flat=False))
     except services.QuizError as exc:
         db.session.rollback()
-        return _render_take(attempt, errors=[str(exc)], status=422)
+        return _render_take(attempt, version, errors=[str(exc)], status=422)
     db.session.commit()
     if not attempt.is_open:
         return redirect(url_for("quiz.result", attempt_id=attempt.id))
@@ -170,24 +168,24 @@ def save(attempt_id: int) -> Response | tuple[str, int]:
 @bp.post("/attempts/<int:attempt_id>/submit")
 @login_required
 def submit(attempt_id: int) -> Response | tuple[str, int]:
-    attempt = _own_attempt_or_404(attempt_id)
+    attempt, version = _own_attempt_or_404(attempt_id)
     raw = request.form.to_dict(flat=False)
     if attempt.is_open and not attempt.is_overdue(utcnow()) and "confirm" not in raw:
         try:
             answers = services.read_answers(attempt, raw)
         except services.QuizError as exc:
             db.session.rollback()
-            return _render_take(attempt, errors=[str(exc)], status=422)
+            return _render_take(attempt, version, errors=[str(exc)], status=422)
         missing = [i for i, item in enumerate(attempt.form, 1) if item["id"] not in answers]
         if missing:
             services.save_answers(attempt=attempt, raw=raw)
             db.session.commit()
-            return _render_take(attempt, unanswered=missing, status=422)
+            return _render_take(attempt, version, unanswered=missing, status=422)
     try:
-        services.submit_attempt(attempt=attempt, raw=raw)
+        services.submit_attempt(attempt=attempt, raw=raw, version=version)
     except services.QuizError as exc:
         db.session.rollback()
-        return _render_take(attempt, errors=[str(exc)], status=422)
+        return _render_take(attempt, version, errors=[str(exc)], status=422)
     db.session.commit()
     return redirect(url_for("quiz.result", attempt_id=attempt.id))
 
@@ -195,11 +193,11 @@ def submit(attempt_id: int) -> Response | tuple[str, int]:
 @bp.get("/attempts/<int:attempt_id>/result")
 @login_required
 def result(attempt_id: int) -> Response | str:
-    attempt = _own_attempt_or_404(attempt_id)
+    attempt, version = _own_attempt_or_404(attempt_id)
     if attempt.is_open:
         return redirect(url_for("quiz.take", attempt_id=attempt.id))
     enrollment = attempt.enrollment
-    front = enrollment.version.front
+    front = version.front
     is_check = attempt.kind == AttemptKind.KNOWLEDGE_CHECK
     finished = [
         a
@@ -215,12 +213,12 @@ def result(attempt_id: int) -> Response | str:
             passed=enrollment.post_test_passed_at is not None,
             attempts_left=left,
         )
-    objective_text = {o["id"]: o["text"] for m in enrollment.version.modules for o in m.objectives}
+    objective_text = {o["id"]: o["text"] for m in version.modules for o in m.objectives}
     return render_template(
         "quiz/result.html",
         attempt=attempt,
         course=enrollment.course,
-        version=enrollment.version,
+        version=version,
         enrollment=enrollment,
         is_check=is_check,
         visibility=visibility,

@@ -176,6 +176,18 @@ def test_fail_then_pass_on_retake(client, ready_learner):
     assert attempts_count() == 2  # passed: no more attempts
 
 
+def test_a_worse_retake_keeps_the_better_score_of_record(client, ready_learner):
+    """Highest attempt by default: the score of record counts every finished attempt."""
+    first = start_post_test(client)
+    submit(client, first, answers(first, correct=3))
+    second = start_post_test(client)
+    submit(client, second, answers(second, correct=1))
+    db.session.expire_all()
+    enrollment = db.session.get(Enrollment, second.enrollment_id)
+    assert enrollment.post_test_score == 0.75
+    assert enrollment.post_test_passed_at is None
+
+
 def test_double_submit_grades_once_and_shows_the_same_result(client, ready_learner):
     attempt = start_post_test(client)
     first = submit(client, attempt, answers(attempt))
