@@ -179,9 +179,15 @@ def _specs(attempt: Attempt) -> list[QuestionSpec]:
 
 def read_answers(attempt: Attempt, raw: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
     """The form's answers as {question id: [option ids]}; QuizError when malformed."""
+    return _parse_answers(_specs(attempt), raw)
+
+
+def _parse_answers(
+    specs: Sequence[QuestionSpec], raw: Mapping[str, Sequence[str]]
+) -> dict[str, list[str]]:
     fields = {k[2:]: list(v) for k, v in raw.items() if k.startswith("q-")}
     try:
-        parsed = grading.parse_responses(_specs(attempt), fields)
+        parsed = grading.parse_responses(specs, fields)
     except InvalidResponse as exc:
         raise QuizError(str(exc)) from exc
     return {qid: sorted(choice) for qid, choice in parsed.items() if choice}
@@ -221,10 +227,11 @@ def submit_attempt(
     if not attempt.is_open:
         return attempt  # double click, second tab or replay: already graded
     expired = attempt.is_overdue(now)
-    answers = attempt.answers if expired or raw is None else read_answers(attempt, raw)
+    specs = _specs(attempt)
+    answers = attempt.answers if expired or raw is None else _parse_answers(specs, raw)
     version = version or catalog_queries.version(attempt.enrollment.version_id)
     front = version.front
-    values = attempt.graded(**_grade(attempt, answers, front), now=now, expired=expired)
+    values = attempt.graded(**_grade(attempt, specs, answers, front), now=now, expired=expired)
     is_post_test = attempt.kind == AttemptKind.POST_TEST
     # no other attempt at this test can end meanwhile: only one is ever in progress
     earlier = _final_post_test_scores(attempt.enrollment_id) if is_post_test else []
@@ -254,7 +261,10 @@ def finish_overdue(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
 
 
 def _grade(
-    attempt: Attempt, answers: Mapping[str, Sequence[str]], front: Mapping[str, Any]
+    attempt: Attempt,
+    specs: Sequence[QuestionSpec],
+    answers: Mapping[str, Sequence[str]],
+    front: Mapping[str, Any],
 ) -> dict[str, Any]:
     """Score, pass and the stored result of these answers to the attempt's form."""
     partial = front["post_test"]["multiple_response_scoring"] == "partial"
@@ -266,7 +276,7 @@ def _grade(
             module=item["module"],
             section=item["section"],
         )
-        for spec, item in zip(_specs(attempt), attempt.form, strict=True)
+        for spec, item in zip(specs, attempt.form, strict=True)
     ]
     result = grading.grade_form(entries, partial_credit=partial)
     if attempt.kind == AttemptKind.POST_TEST:
@@ -307,6 +317,17 @@ _FINAL_POST_TEST_SCORES = (
 )
 
 
+_E = Enrollment.__table__
+_SCORE_OF_RECORD = (
+    update(_E)
+    .where(_E.c.id == bindparam("enrollment"))
+    .values(
+        post_test_score=bindparam("score", type_=_E.c.post_test_score.type),
+        post_test_passed_at=bindparam("passed_at", type_=_E.c.post_test_passed_at.type),
+    )
+)
+
+
 def _final_post_test_scores(enrollment_id: int) -> list[float]:
     """The scores of the learner's finished post-test attempts, oldest first."""
     scores = db.session.scalars(_FINAL_POST_TEST_SCORES, {"enrollment": enrollment_id})
@@ -319,12 +340,16 @@ def _update_result_of_record(
     """The course's grading method decides the score that counts (highest by default)."""
     post_test = front["post_test"]
     score = grading.result_of_record(scores, post_test["grading_method"])
-    enrollment.post_test_score = score
+    passed_at = None
     if score is not None and grading.is_pass(score, post_test["pass_mark"]):
-        enrollment.post_test_passed_at = enrollment.post_test_passed_at or now
-    else:
-        enrollment.post_test_passed_at = None
-    db.session.flush()
+        passed_at = enrollment.post_test_passed_at or now
+    if (score, passed_at) == (enrollment.post_test_score, enrollment.post_test_passed_at):
+        return
+    db.session.execute(
+        _SCORE_OF_RECORD, {"enrollment": enrollment.id, "score": score, "passed_at": passed_at}
+    )
+    set_committed_value(enrollment, "post_test_score", score)
+    set_committed_value(enrollment, "post_test_passed_at", passed_at)
 
 
 def count_attempts(enrollment: Enrollment, kind: AttemptKind) -> int:
