@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ceu.extensions import UTCDateTime, db, utcnow
@@ -26,6 +27,22 @@ class AttemptState(StrEnum):
 
 
 FINAL_STATES = (AttemptState.GRADED, AttemptState.EXPIRED)
+
+
+class AttemptForm(db.Model):  # type: ignore[name-defined,misc]
+    """The items an attempt showed, exactly as shown (text, option order, key, rationales).
+
+    Written once when the attempt starts and never changed, and tens of kilobytes for a
+    30-item post-test: kept apart from the attempt's row, which every save and the submit
+    rewrite (SQLite rewrites a whole row, overflow pages included, on any UPDATE).
+    """
+
+    __tablename__ = "attempt_form"
+
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True
+    )
+    form: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
 
 
 class Attempt(db.Model):  # type: ignore[name-defined,misc]
@@ -54,7 +71,6 @@ class Attempt(db.Model):  # type: ignore[name-defined,misc]
     module_position: Mapped[int] = mapped_column(Integer, default=0)
     number: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(20), default=AttemptState.IN_PROGRESS.value)
-    form: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     answers: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
@@ -66,6 +82,13 @@ class Attempt(db.Model):  # type: ignore[name-defined,misc]
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     enrollment: Mapped[Enrollment] = relationship()
+    form_row: Mapped[AttemptForm] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, single_parent=True
+    )
+    # `attempt.form` reads (and, for a new attempt, sets) the snapshot in its own table
+    form: AssociationProxy[list[dict[str, Any]]] = association_proxy(
+        "form_row", "form", creator=lambda form: AttemptForm(form=form)
+    )
 
     @property
     def is_open(self) -> bool:

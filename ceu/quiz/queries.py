@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ceu.catalog import queries as catalog_queries
 from ceu.catalog.models import CourseVersion
@@ -21,7 +21,10 @@ _OWN_ATTEMPT = (
     .join(Attempt.enrollment)
     .join(Enrollment.course)
     .join(CourseVersion, CourseVersion.id == Enrollment.version_id)
-    .options(contains_eager(Attempt.enrollment).contains_eager(Enrollment.course))
+    .options(
+        contains_eager(Attempt.enrollment).contains_eager(Enrollment.course),
+        joinedload(Attempt.form_row),
+    )
     .where(Attempt.id == bindparam("attempt_id"), Enrollment.user_id == bindparam("user_id"))
 )
 
@@ -29,8 +32,8 @@ _OWN_ATTEMPT = (
 def own_attempt(
     attempt_id: int, user_id: int
 ) -> tuple[Attempt, catalog_queries.VersionView] | None:
-    """The user's attempt with its enrollment and course (one statement), and the snapshot
-    of the course version it belongs to (kept per process); None if not theirs."""
+    """The user's attempt with its form, enrollment and course (one statement), and the
+    snapshot of the course version it belongs to (kept per process); None if not theirs."""
     row = db.session.execute(_OWN_ATTEMPT, {"attempt_id": attempt_id, "user_id": user_id}).first()
     if row is None:
         return None
