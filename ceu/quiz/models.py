@@ -21,7 +21,7 @@ class AttemptKind(StrEnum):
 
 class AttemptState(StrEnum):
     IN_PROGRESS = "in_progress"
-    SUBMITTED = "submitted"  # between the two; never stored: a submit grades in the same UPDATE
+    SUBMITTED = "submitted"  # a step of the lifecycle, never stored: submit grades in one UPDATE
     GRADED = "graded"
     EXPIRED = "expired"  # the time limit ran out: graded on what was saved
 
