@@ -316,8 +316,8 @@ class KeyedItem:
 
 
 def answer_key(live_server: LiveServer, attempt_id: int) -> list[KeyedItem]:
-    """The items an attempt drew, in the order shown, straight from the `attempt` table."""
-    rows = live_server.query("SELECT form FROM attempt WHERE id = ?", attempt_id)
+    """The items an attempt drew, in the order shown, straight from the `attempt_form` table."""
+    rows = live_server.query("SELECT form FROM attempt_form WHERE attempt_id = ?", attempt_id)
     assert rows, f"no attempt {attempt_id} in {live_server.database}"
     return [
         KeyedItem(
