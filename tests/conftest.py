@@ -244,6 +244,29 @@ def enroll(app: Flask) -> Callable[..., Any]:
     return do
 
 
+def commit_durability(conn: Any) -> str:
+    """What the database will do at this connection's next commit: wait for the disk
+    ("full") or not ("relaxed", see ceu.core.transactions.relax_durability)?"""
+    if conn.dialect.name == "postgresql":
+        relaxed = conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "off"
+    else:
+        relaxed = conn.connection.dbapi_connection.execute("PRAGMA synchronous").fetchone()[0] == 1
+    return "relaxed" if relaxed else "full"
+
+
+@pytest.fixture
+def commits(app: Flask) -> Iterator[list[str]]:
+    """The durability each COMMIT on the engine ran with, in order."""
+    seen: list[str] = []
+
+    def on_commit(conn: Any) -> None:
+        seen.append(commit_durability(conn))
+
+    event.listen(_db.engine, "commit", on_commit)
+    yield seen
+    event.remove(_db.engine, "commit", on_commit)
+
+
 class StatementCounter:
     """Counts SQL statements sent while active (for constant-queries-per-page tests)."""
 

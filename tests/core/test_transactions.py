@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from ceu.auth.models import User, UserRole
 from ceu.core.transactions import relax_durability
 from ceu.extensions import db as _db
+from tests.conftest import commit_durability
 
 
 @pytest.fixture
@@ -56,28 +57,6 @@ def test_a_failed_savepoint_does_not_make_earlier_writes_look_read_only(app, mak
     assert _names(user.id) == "Kept Name"
 
 
-def _durability(conn) -> str:
-    """What the database will do at this connection's next commit: wait for the disk?"""
-    if conn.dialect.name == "postgresql":
-        relaxed = conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "off"
-    else:
-        relaxed = conn.connection.dbapi_connection.execute("PRAGMA synchronous").fetchone()[0] == 1
-    return "relaxed" if relaxed else "full"
-
-
-@pytest.fixture
-def commits(app):
-    """The durability each COMMIT on the engine ran with, in order."""
-    seen: list[str] = []
-
-    def on_commit(conn):
-        seen.append(_durability(conn))
-
-    event.listen(_db.engine, "commit", on_commit)
-    yield seen
-    event.remove(_db.engine, "commit", on_commit)
-
-
 def test_relax_durability_lasts_one_transaction(app, make_user, commits):
     user = make_user(full_name="Before")
     commits.clear()
@@ -105,7 +84,7 @@ def test_the_connection_is_full_again_once_back_in_the_pool(app, backend):
     with app.app_context(), app.test_request_context("/"):
         relax_durability()
         raw = _db.session.connection().connection.dbapi_connection
-        assert _durability(_db.session.connection()) == "relaxed"
+        assert commit_durability(_db.session.connection()) == "relaxed"
         _db.session.commit()
     assert _raw_durability(raw, backend) == "full"
 

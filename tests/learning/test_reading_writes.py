@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from ceu.extensions import utcnow
 from ceu.learning import services
@@ -96,27 +96,21 @@ def test_completing_twice_keeps_the_first_time(db, course, make_user, enroll):
 
 
 def test_a_page_view_commits_without_waiting_for_the_disk_marking_complete_does(
-    client, db, course, login_as, enroll
+    client, db, course, login_as, enroll, commits
 ):
     """Only the reading-time record of a page view is a relaxed commit (a crash may cost
     its seconds); enrolling and marking a module complete wait for the disk."""
-    from tests.core.test_transactions import _durability
     from tests.learning.test_journey import post
 
-    seen: list[str] = []
-    listener = lambda conn: seen.append(_durability(conn))  # noqa: E731
     enroll(login_as(), course)
     client.get("/courses/minimal-course/modules/1")  # renders its fragments once per process
     client.get("/courses/minimal-course/modules/2")
-    event.listen(db.engine, "commit", listener)
-    try:
-        assert client.get("/courses/minimal-course/modules/1").status_code == 200
-        page_view = list(seen)
-        seen.clear()
-        post(client, "/courses/minimal-course/modules/2/complete")
-        complete = list(seen)
-    finally:
-        event.remove(db.engine, "commit", listener)
+    commits.clear()
+    assert client.get("/courses/minimal-course/modules/1").status_code == 200
+    page_view = list(commits)
+    commits.clear()
+    post(client, "/courses/minimal-course/modules/2/complete")
+    complete = list(commits)
     assert page_view == ["relaxed"]
     assert "relaxed" not in complete
     assert "full" in complete

@@ -202,9 +202,7 @@ def test_double_submit_grades_once_and_shows_the_same_result(client, ready_learn
     assert attempts_count() == 1
 
 
-def test_two_concurrent_submits_produce_exactly_one_grading(
-    app, client, ready_learner, monkeypatch
-):
+def test_two_concurrent_submits_produce_exactly_one_grading(app, client, ready_learner):
     attempt = start_post_test(client)
     data = {k: v for k, v in answers(attempt).items()}
     calls: list[int] = []
