@@ -7,6 +7,7 @@ is set. Each xdist worker has its own database; rows are deleted after every tes
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import os
 import re
@@ -47,8 +48,18 @@ def _worker_id(request: pytest.FixtureRequest) -> str:
     return getattr(request.config, "workerinput", {}).get("workerid", "main")
 
 
+# Two checkouts of the project (or two CI runs) may test against the same PostgreSQL at
+# once: every database name carries a tag of this checkout's path so they never collide.
+CHECKOUT_TAG = hashlib.sha256(str(Path(__file__).resolve().parent).encode()).hexdigest()[:8]
+
+
 def create_postgres_database(name: str) -> str:
-    """A fresh, empty PostgreSQL database next to the one in CEU_TEST_POSTGRES_URL."""
+    """A fresh, empty PostgreSQL database next to the one in CEU_TEST_POSTGRES_URL.
+
+    `name` is made unique to this checkout, so parallel checkouts do not drop each
+    other's databases; drop it with the same `name`.
+    """
+    name = f"{name}_{CHECKOUT_TAG}"
     base = make_url(POSTGRES_URL)
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -59,6 +70,7 @@ def create_postgres_database(name: str) -> str:
 
 
 def drop_postgres_database(name: str) -> None:
+    name = f"{name}_{CHECKOUT_TAG}"
     admin = create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
