@@ -22,8 +22,8 @@ from sqlalchemy import Connection, MetaData, Table, bindparam, inspect, select, 
 
 from ceu.catalog.services import import_course
 from ceu.config import PROJECT_ROOT
-from ceu.domain import content as dc
 from ceu.extensions import db
+from ceu.files import find_course_dirs, load_course
 
 LEARNERS = 10_000
 COURSES = 50
@@ -161,8 +161,8 @@ def seed(app: Flask, *, clients: int, quiz_learners_per_client: int) -> Seeded:
 
     t0 = time.perf_counter()
     with app.app_context():
-        folder = dc.find_course_dirs(PROJECT_ROOT / "courses")[0]
-        result = import_course(parsed=dc.load_course(folder))
+        folder = find_course_dirs(PROJECT_ROOT / "courses")[0]
+        result = import_course(parsed=load_course(folder))
         db.session.commit()
         course_id, version_id = result.course.id, result.version.id
         base_slug = result.course.slug

@@ -20,6 +20,7 @@ from ceu.certificates import queries as cert_queries
 from ceu.certificates import services as cert_services
 from ceu.domain import content as dc
 from ceu.extensions import db
+from ceu.files import find_course_dirs, load_course, write_course
 
 ROLE_CHOICE = click.Choice([r.value for r in Role])
 
@@ -140,14 +141,14 @@ def courses() -> None:
 def _load_all(path: Path) -> tuple[list[dc.Course], list[str]]:
     """Parse every course under PATH; (courses, error lines)."""
     try:
-        folders = dc.find_course_dirs(path)
+        folders = find_course_dirs(path)
     except dc.CourseInvalid as exc:
         return [], [str(e) for e in exc.errors]
     parsed: list[dc.Course] = []
     errors: list[str] = []
     for folder in folders:
         try:
-            parsed.append(dc.load_course(folder))
+            parsed.append(load_course(folder))
         except dc.CourseInvalid as exc:
             errors.extend(str(e) for e in exc.errors)
     return parsed, errors
@@ -210,7 +211,7 @@ def courses_export(slug: str, dest: Path, number: int | None) -> None:
     target = dest / slug
     if target.exists() and any(target.iterdir()):
         raise click.ClickException(f"{target} exists and is not empty; choose another DEST.")
-    dc.write_course(catalog_queries.version_files(version), target)
+    write_course(catalog_queries.version_files(version), target)
     click.echo(f"Wrote {slug} version {version.number} to {target}")
 
 

@@ -229,7 +229,7 @@ EXAMPLE_COURSE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "mi
 
 @functools.cache
 def parsed_example_course() -> Any:
-    from ceu.domain.content import load_course
+    from ceu.files import load_course
 
     return load_course(EXAMPLE_COURSE)
 

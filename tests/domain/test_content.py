@@ -21,12 +21,10 @@ from ceu.domain.content import (
     Pool,
     compute_contact_hours,
     content_hash,
-    find_course_dirs,
-    load_course,
     parse_course,
-    write_course,
 )
 from ceu.domain.questions import QUESTION_TYPES
+from ceu.files import find_course_dirs, load_course, write_course
 
 from .conftest import EXAMPLE_COURSE
 

@@ -1,4 +1,4 @@
-"""ceu.domain stays pure: only the standard library and a few parsing libraries."""
+"""ceu.domain stays pure: only the standard library and a few parsing libraries, no disk I/O."""
 
 import ast
 import sys
@@ -8,10 +8,14 @@ import pytest
 
 DOMAIN = Path(__file__).resolve().parents[2] / "ceu" / "domain"
 ALLOWED_THIRD_PARTY = {"yaml", "markdown", "nh3"}
+DISK_MODULES = {"pathlib", "os", "shutil", "tempfile", "glob", "io", "zipfile"}
 
 
-def _imports(path: Path) -> list[tuple[int, str]]:
-    """Every module an import statement in path names, as (line, absolute name)."""
+def _imports(path: Path, package: tuple[str, ...] = ("ceu", "domain")) -> list[tuple[int, str]]:
+    """Every module an import statement in path names, as (line, absolute name).
+
+    package is the dotted package path holds (relative imports resolve against it).
+    """
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found: list[tuple[int, str]] = []
     for node in ast.walk(tree):
@@ -19,12 +23,27 @@ def _imports(path: Path) -> list[tuple[int, str]]:
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                package = ["ceu", "domain"][: max(0, 3 - node.level)]
-                base = ".".join([*package, node.module or ""]).strip(".")
-                found.append((node.lineno, base if node.level == 1 else "<outside domain>"))
+                base = package[: len(package) - (node.level - 1)]
+                name = ".".join([*base, node.module or ""]).strip(".")
+                inside = len(base) >= 2 and base[:2] == ("ceu", "domain")
+                found.append((node.lineno, name if inside else "<outside domain>"))
             else:
                 found.append((node.lineno, node.module or ""))
     return found
+
+
+def _package(path: Path) -> tuple[str, ...]:
+    return ("ceu", "domain", *path.parent.relative_to(DOMAIN).parts)
+
+
+def _opens_files(path: Path) -> list[int]:
+    """Lines that call the builtin open() (disk I/O belongs in ceu/files.py)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "open"
+    ]
 
 
 def _allowed(name: str) -> bool:
@@ -35,13 +54,30 @@ def _allowed(name: str) -> bool:
 
 
 def test_domain_package_has_modules() -> None:
-    assert {"content.py", "questions.py"} <= {path.name for path in DOMAIN.glob("*.py")}
+    found = {path.relative_to(DOMAIN).as_posix() for path in DOMAIN.rglob("*.py")}
+    assert {"content/model.py", "content/parse.py", "questions.py"} <= found
 
 
-@pytest.mark.parametrize("path", sorted(DOMAIN.rglob("*.py")), ids=lambda path: path.name)
+SOURCES = sorted(DOMAIN.rglob("*.py"))
+
+
+def _id(path: Path) -> str:
+    return path.relative_to(DOMAIN).as_posix()
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=_id)
 def test_domain_imports_only_stdlib_and_parsers(path: Path) -> None:
-    bad = [f"{path.name}:{line}: {name}" for line, name in _imports(path) if not _allowed(name)]
+    imports = _imports(path, _package(path))
+    bad = [f"{_id(path)}:{line}: {name}" for line, name in imports if not _allowed(name)]
     assert bad == [], "ceu/domain must not import flask, sqlalchemy or other ceu packages"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=_id)
+def test_domain_does_no_disk_io(path: Path) -> None:
+    imports = _imports(path, _package(path))
+    bad = [f"{_id(path)}:{line}: {name}" for line, name in imports if name in DISK_MODULES]
+    bad += [f"{_id(path)}:{line}: open()" for line in _opens_files(path)]
+    assert bad == [], "ceu/domain is pure: reading and writing files belongs in ceu/files.py"
 
 
 def test_checker_flags_forbidden_imports(tmp_path: Path) -> None:
@@ -53,3 +89,21 @@ def test_checker_flags_forbidden_imports(tmp_path: Path) -> None:
     )
     flagged = [name for _, name in _imports(sample) if not _allowed(name)]
     assert flagged == ["flask", "sqlalchemy", "ceu.auth", "<outside domain>"]
+
+
+def test_checker_resolves_relative_imports_inside_a_subpackage(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from .model import Course\nfrom ..questions import QUESTION_TYPES\n"
+        "from ... import extensions\n",
+        encoding="utf-8",
+    )
+    names = [name for _, name in _imports(sample, ("ceu", "domain", "content"))]
+    assert names == ["ceu.domain.content.model", "ceu.domain.questions", "<outside domain>"]
+
+
+def test_checker_flags_disk_io(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("import pathlib\nwith open('x') as f:\n    pass\n", encoding="utf-8")
+    assert [name for _, name in _imports(sample)] == ["pathlib"]
+    assert _opens_files(sample) == [2]

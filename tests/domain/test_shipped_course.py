@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from ceu.domain.content import Course, CourseInvalid, Pool, load_course
+from ceu.domain.content import Course, CourseInvalid, Pool
+from ceu.files import load_course
 
 COURSE_DIR = Path(__file__).resolve().parents[2] / "courses" / "ketamine-refractory-anxiety"
 
