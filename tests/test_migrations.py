@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -91,5 +92,104 @@ def test_attempt_forms_move_to_their_own_table_and_back(empty_database, tmp_path
         assert db.session.get(Attempt, attempt_id).form == form
         with db.engine.connect() as conn, pytest.raises(IntegrityError):
             second_attempt_in_progress(conn)
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_one_valid_certificate_index_revokes_earlier_duplicates_and_keeps_every_row(
+    empty_database, tmp_path
+):
+    """0008 keeps every certificate: the first of an enrollment stays valid, later duplicates
+    are revoked and audited; the index then refuses a second valid one; downgrade keeps rows."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from ceu.auth.services import create_user
+    from ceu.catalog.services import import_course
+    from ceu.certificates import services as certificates
+    from ceu.learning.services import enroll
+    from tests.conftest import PASSWORD, parsed_example_course
+
+    app = create_app(config_for_tests(empty_database, str(tmp_path)))
+    with app.app_context():
+        upgrade(revision="0007")
+        course = import_course(parsed=parsed_example_course()).course
+        certificates.update_provider_settings(
+            actor=None,
+            provider_name="P",
+            signatory_name="S",
+            signatory_title="T",
+            approval_statements=[],
+        )
+        issued = []
+        for n in range(2):
+            user = create_user(
+                email=f"dup{n}@example.org",
+                full_name=f"Dup {n}",
+                password=PASSWORD,
+                credential="LPC",
+                license_number="1",
+                license_state="Ohio",
+            )
+            issued.append(
+                certificates._create(
+                    enrollment=enroll(user=user, course=course),
+                    user=user,
+                    actor=None,
+                    verify_base="http://x/",
+                    completed_on=date(2026, 1, 5),
+                    now=datetime(2026, 1, 6, tzinfo=UTC),
+                )
+            )
+        db.session.commit()
+        first, other = issued[0].id, issued[1].id
+        db.session.remove()
+        copy_sql = text(
+            "INSERT INTO certificate (number, year, sequence, verification_code, enrollment_id,"
+            " user_id, course_id, status, record, record_hash, issued_at, revocation_reason)"
+            " SELECT :number, year, :sequence, :code, enrollment_id, user_id, course_id,"
+            " 'valid', record, record_hash, issued_at, '' FROM certificate WHERE id = :id"
+        )
+        with db.engine.begin() as conn:  # what the race used to leave behind
+            for n in (1, 2):
+                conn.execute(
+                    copy_sql,
+                    {"number": f"dup-{n}", "sequence": 100 + n, "code": f"code-{n}", "id": first},
+                )
+
+        def statuses(conn) -> list[tuple[str, str]]:
+            rows = text("SELECT number, status FROM certificate ORDER BY id")
+            return [tuple(r) for r in conn.execute(rows)]
+
+        upgrade(revision="0008")
+        with db.engine.connect() as conn:
+            number = conn.execute(
+                text("SELECT number FROM certificate WHERE id = :id"), {"id": first}
+            ).scalar_one()
+            other_number = conn.execute(
+                text("SELECT number FROM certificate WHERE id = :id"), {"id": other}
+            ).scalar_one()
+            assert statuses(conn) == [
+                (number, "valid"),
+                (other_number, "valid"),
+                ("dup-1", "revoked"),
+                ("dup-2", "revoked"),
+            ]
+            reasons = conn.execute(
+                text("SELECT revocation_reason FROM certificate WHERE number LIKE 'dup-%'")
+            ).scalars()
+            assert all(number in reason for reason in reasons)
+            audited = conn.execute(
+                text("SELECT target_id FROM audit_event WHERE action = 'certificate.revoke'")
+            ).scalars()
+            assert sorted(audited) == ["dup-1", "dup-2"]
+        with db.engine.connect() as conn, pytest.raises(IntegrityError):
+            conn.execute(copy_sql, {"number": "dup-3", "sequence": 103, "code": "c3", "id": first})
+
+        downgrade(revision="0007")
+        with db.engine.begin() as conn:
+            assert len(statuses(conn)) == 4
+            conn.execute(copy_sql, {"number": "dup-3", "sequence": 103, "code": "c3", "id": first})
+            assert len(statuses(conn)) == 5
         db.session.remove()
         db.engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ceu.domain.certificates import CertificateRecord, CertificateStatus
@@ -36,8 +36,23 @@ class CertificateSequence(db.Model):  # type: ignore[name-defined,misc]
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
+# A corrected certificate is superseded and a revoked one stays on record, so only the
+# valid one is unique: one valid certificate per enrollment, enforced by the database.
+ONE_VALID_PER_ENROLLMENT = "uq_certificate_one_valid_per_enrollment"
+_IS_VALID = text(f"status = '{CertificateStatus.VALID.value}'")
+
+
 class Certificate(db.Model):  # type: ignore[name-defined,misc]
-    __table_args__ = (UniqueConstraint("year", "sequence"),)
+    __table_args__ = (
+        UniqueConstraint("year", "sequence"),
+        Index(
+            ONE_VALID_PER_ENROLLMENT,
+            "enrollment_id",
+            unique=True,
+            sqlite_where=_IS_VALID,
+            postgresql_where=_IS_VALID,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, select
 from ceu.auth.models import User
 from ceu.catalog.models import Course, CourseVersion
 from ceu.certificates.models import Certificate, EvaluationResponse
-from ceu.domain.certificates import CertificateRecord, is_plausible_code
+from ceu.domain.certificates import CertificateRecord, CertificateStatus, is_plausible_code
 from ceu.domain.completion import LearnerState
 from ceu.extensions import contains_pattern, db
 from ceu.learning import queries as learning_queries
@@ -43,6 +43,16 @@ def certificate_for(enrollment: Enrollment) -> Certificate | None:
         .where(Certificate.enrollment_id == enrollment.id)
         .order_by(Certificate.id.desc())
         .limit(1)
+    )
+
+
+def valid_certificate_for(enrollment_id: int) -> Certificate | None:
+    """The one valid certificate of an enrollment (the database allows no second)."""
+    return db.session.scalar(
+        select(Certificate).where(
+            Certificate.enrollment_id == enrollment_id,
+            Certificate.status == CertificateStatus.VALID.value,
+        )
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ceu.audit import services as audit
@@ -260,6 +260,81 @@ def _create(
     return certificate
 
 
+def lock_enrollment(enrollment: Enrollment) -> None:
+    """Hold the enrollment until commit, so one request at a time issues or corrects its
+    certificate: the others wait here, then see what the first one wrote.
+
+    PostgreSQL locks the row (SELECT ... FOR UPDATE). SQLite has no row locks; a write
+    takes its single write lock, held to commit (it is the first write of the request, so
+    the reads that follow see every certificate committed before it).
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            select(Enrollment.id).where(Enrollment.id == enrollment.id).with_for_update()
+        )
+    else:
+        db.session.execute(
+            update(Enrollment)
+            .where(Enrollment.id == enrollment.id)
+            .values(status=Enrollment.status)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.refresh(enrollment)
+
+
+def _issue_once(
+    *,
+    enrollment: Enrollment,
+    actor: User | None,
+    verify_base: str,
+    reason: str,
+    now: datetime,
+) -> tuple[Certificate, bool]:
+    """The enrollment's certificate and whether this call issued it (False: it existed)."""
+    lock_enrollment(enrollment)
+    valid = queries.valid_certificate_for(enrollment.id)
+    if valid is not None:
+        return valid, False  # issued by a request that got here first
+    newest = queries.certificate_for(enrollment)
+    if newest is not None:
+        raise CertificateError(
+            f"Certificate {newest.number} of this enrollment is {newest.status}; "
+            "it is not issued again."
+        )
+    if enrollment.status == EnrollmentStatus.WITHDRAWN:
+        raise CertificateError("The learner has withdrawn from this course.")
+    user = db.session.get(User, enrollment.user_id)
+    owed = completion.outstanding(queries.completion_state(enrollment))
+    if owed:
+        raise CertificateError("Not complete yet: " + "; ".join(o.message for o in owed))
+    try:
+        with db.session.begin_nested():  # the number is consumed only if the row is written
+            certificate = _create(
+                enrollment=enrollment,
+                user=user,  # type: ignore[arg-type]
+                actor=actor,
+                verify_base=verify_base,
+                completed_on=queries.completion_date(enrollment),
+                now=now,
+            )
+    except IntegrityError:
+        # the partial unique index: another writer got past the lock (it cannot on
+        # PostgreSQL or SQLite; kept so a future path that forgets the lock stays correct)
+        existing = queries.valid_certificate_for(enrollment.id)
+        if existing is None:
+            raise
+        return existing, False
+    audit.record(
+        actor=actor,
+        action="certificate.issue" if actor else "certificate.issue_automatic",
+        target_type="certificate",
+        target_id=certificate.number,
+        reason=reason,
+        details={"enrollment": enrollment.id, "record_hash": certificate.record_hash},
+    )
+    return certificate, True
+
+
 def issue_for_enrollment(
     *,
     enrollment: Enrollment,
@@ -268,32 +343,16 @@ def issue_for_enrollment(
     reason: str = "",
     now: datetime | None = None,
 ) -> Certificate:
-    """Issue once every requirement is met (automatic issue or an admin's approval)."""
-    now = now or utcnow()
-    if enrollment.status == EnrollmentStatus.WITHDRAWN:
-        raise CertificateError("The learner has withdrawn from this course.")
-    if queries.certificate_for(enrollment) is not None:
-        raise CertificateError("A certificate was already issued for this enrollment.")
-    user = db.session.get(User, enrollment.user_id)
-    state = queries.completion_state(enrollment)
-    owed = completion.outstanding(state)
-    if owed:
-        raise CertificateError("Not complete yet: " + "; ".join(o.message for o in owed))
-    certificate = _create(
+    """Issue once every requirement is met (automatic issue or an admin's approval).
+
+    Issuing twice gives the same certificate: a request that loses a race to issue it
+    gets the one the winner issued, never a second valid certificate or number."""
+    certificate, _ = _issue_once(
         enrollment=enrollment,
-        user=user,
         actor=actor,
-        verify_base=verify_base,  # type: ignore[arg-type]
-        completed_on=queries.completion_date(enrollment),
-        now=now,
-    )
-    audit.record(
-        actor=actor,
-        action="certificate.issue" if actor else "certificate.issue_automatic",
-        target_type="certificate",
-        target_id=certificate.number,
+        verify_base=verify_base,
         reason=reason,
-        details={"enrollment": enrollment.id, "record_hash": certificate.record_hash},
+        now=now or utcnow(),
     )
     return certificate
 
@@ -311,16 +370,22 @@ def approve(
             continue
         try:
             with db.session.begin_nested():
-                issued.append(
-                    issue_for_enrollment(
-                        enrollment=enrollment,
-                        actor=actor,
-                        verify_base=verify_base,
-                        reason="approved from the queue",
-                    )
+                certificate, created = _issue_once(
+                    enrollment=enrollment,
+                    actor=actor,
+                    verify_base=verify_base,
+                    reason="approved from the queue",
+                    now=utcnow(),
                 )
         except CertificateError as exc:
             refused.append(f"Enrollment {enrollment_id}: {exc}")
+            continue
+        if created:
+            issued.append(certificate)
+        else:
+            refused.append(
+                f"Enrollment {enrollment_id}: certificate {certificate.number} was already issued."
+            )
     return issued, refused
 
 
@@ -345,6 +410,7 @@ def issue_manually(
             "The learner's profile needs a credential, license number and licensing state first."
         )
     enrollment = learning_services.enroll(user=user, course=course)
+    lock_enrollment(enrollment)
     if queries.certificate_for(enrollment) is not None:
         raise CertificateError("This learner already has a certificate for this course.")
     certificate = _create(
@@ -371,10 +437,16 @@ def issue_manually(
 
 
 def maybe_issue_automatically(*, enrollment: Enrollment, verify_base: str) -> Certificate | None:
-    """After any step that may complete a course: issue now if the course says so."""
-    if enrollment.course.certificate_issue_mode != "automatic" or not enrollment.is_active:
+    """After any step that may complete a course: issue now if the course says so.
+
+    Returns the enrollment's valid certificate, also one a concurrent request has just
+    issued; None while it waits (approval mode, requirements or provider settings)."""
+    if enrollment.course.certificate_issue_mode != "automatic":
         return None
-    if queries.certificate_for(enrollment) is not None:
+    existing = queries.certificate_for(enrollment)
+    if existing is not None:
+        return existing if existing.is_valid else None
+    if not enrollment.is_active:
         return None
     if completion.outstanding(queries.completion_state(enrollment)):
         return None
@@ -422,12 +494,15 @@ def correct_name(
         raise CertificateError("Enter the corrected name.")
     if not reason.strip():
         raise CertificateError("Give a reason for the correction.")
+    lock_enrollment(certificate.enrollment)
+    db.session.refresh(certificate)  # a concurrent correction or revocation may have won
     try:
         certificate.supersede(now=now)
     except InvalidTransition as exc:
         raise CertificateError(
             f"This certificate is {certificate.status}; it cannot be corrected."
         ) from exc
+    db.session.flush()  # no longer valid before its replacement is: the unique index
     old = certificate.frozen
     user = db.session.get(User, certificate.user_id)
     replacement = _create(

@@ -36,7 +36,9 @@ def _is_read(state: ORMExecuteState) -> bool:
     statement = state.statement
     if isinstance(statement, TextClause):
         return statement.text.lstrip()[:6].upper() == "SELECT"
-    return bool(state.is_select) and not getattr(statement, "_for_update_arg", None)
+    # SELECT ... FOR UPDATE takes a lock: a write for this purpose (its ForUpdateArg has
+    # no truth value, so compare with None)
+    return bool(state.is_select) and getattr(statement, "_for_update_arg", None) is None
 
 
 def _note_statement(state: ORMExecuteState) -> None:
