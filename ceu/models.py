@@ -10,4 +10,4 @@ from ceu.certificates.models import (  # noqa: F401
     ProviderSettings,
 )
 from ceu.learning.models import Enrollment, ModuleProgress  # noqa: F401
-from ceu.quiz.models import Attempt, AttemptForm  # noqa: F401
+from ceu.quiz.models import Attempt, AttemptForm, AttemptItem  # noqa: F401

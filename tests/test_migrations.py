@@ -191,5 +191,65 @@ def test_one_valid_certificate_index_revokes_earlier_duplicates_and_keeps_every_
             assert len(statuses(conn)) == 4
             conn.execute(copy_sql, {"number": "dup-3", "sequence": 103, "code": "c3", "id": first})
             assert len(statuses(conn)) == 5
+
+
+def test_attempt_items_are_filled_from_graded_attempts_and_dropped_on_downgrade(
+    empty_database, tmp_path
+):
+    """0009 gives every graded or expired attempt the rows grading writes, none to an
+    attempt in progress; downgrading drops them (the attempts keep every value)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from ceu.auth.services import create_user
+    from ceu.catalog.services import import_course
+    from ceu.extensions import utcnow
+    from ceu.learning.services import complete_module, enroll
+    from ceu.quiz.models import Attempt, AttemptItem, AttemptKind
+    from ceu.quiz.services import finish_overdue, save_answers, start_attempt, submit_attempt
+    from tests.conftest import PASSWORD, parsed_example_course
+
+    def some_answers(attempt: Attempt) -> dict[str, list[str]]:
+        """The key for odd positions, a wrong option for even ones, the last one blank."""
+        raw = {}
+        for position, item in enumerate(attempt.form[:-1], 1):
+            wrong = [o["id"] for o in item["options"] if o["id"] not in item["key"]]
+            raw[f"q-{item['id']}"] = list(item["key"]) if position % 2 else wrong[:1]
+        return raw
+
+    app = create_app(config_for_tests(empty_database, str(tmp_path)))
+    with app.app_context():
+        upgrade()
+        course = import_course(parsed=parsed_example_course()).course
+        user = create_user(email="m@example.org", full_name="Mig Ration", password=PASSWORD)
+        enrollment = enroll(user=user, course=course)
+        for module in course.current_version.modules:
+            complete_module(enrollment=enrollment, module=module)
+        graded = start_attempt(enrollment=enrollment, kind=AttemptKind.POST_TEST)
+        submit_attempt(attempt=graded, raw=some_answers(graded))
+        expired = start_attempt(enrollment=enrollment, kind=AttemptKind.POST_TEST)
+        save_answers(attempt=expired, raw=some_answers(expired))
+        expired.deadline_at = utcnow() - timedelta(minutes=1)
+        finish_overdue(attempt=expired)
+        check = start_attempt(
+            enrollment=enrollment, kind=AttemptKind.KNOWLEDGE_CHECK, module_position=1
+        )
+        submit_attempt(attempt=check, raw=some_answers(check))
+        in_progress = start_attempt(enrollment=enrollment, kind=AttemptKind.POST_TEST)
+        db.session.commit()
+        final_ids = {graded.id, expired.id, check.id}
+        items = select(AttemptItem.__table__).order_by(AttemptItem.attempt_id, AttemptItem.position)
+        written = [tuple(row) for row in db.session.execute(items)]
+        assert {row[0] for row in written} == final_ids
+        assert len(written) == sum(len(a.form) for a in (graded, expired, check))
+        assert in_progress.id not in {row[0] for row in written}
+        db.session.remove()
+
+        downgrade(revision="0008")
+        with db.engine.connect() as conn:
+            assert "attempt_item" not in inspect(conn).get_table_names()
+        upgrade()
+        assert [tuple(row) for row in db.session.execute(items)] == written
         db.session.remove()
         db.engine.dispose()

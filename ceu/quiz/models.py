@@ -45,6 +45,32 @@ class AttemptForm(db.Model):  # type: ignore[name-defined,misc]
     form: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
 
 
+class AttemptItem(db.Model):  # type: ignore[name-defined,misc]
+    """One item of a graded attempt as a row: what was shown, what was chosen, its score.
+
+    Written with the grade and only then (the primary key makes it once), so reports and
+    item analysis aggregate responses in SQL instead of reading JSON blobs: per question
+    (`question_id`, the imported bank item; `qid` and `question_hash`, the author's id and
+    the item's wording, across course versions) and per option (`chosen`, as its type
+    records a response: option ids in the order shown; SQLite `json_each`, PostgreSQL
+    `json_array_elements_text`).
+    """
+
+    __tablename__ = "attempt_item"
+
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1 = first shown
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), index=True)
+    qid: Mapped[str] = mapped_column(String(100))
+    question_hash: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(20))
+    chosen: Mapped[list[str]] = mapped_column(JSON)
+    score: Mapped[float] = mapped_column(Float)
+    is_correct: Mapped[bool] = mapped_column()
+
+
 class Attempt(db.Model):  # type: ignore[name-defined,misc]
     """One sitting. `form` snapshots the items exactly as shown (text, option order, key)."""
 

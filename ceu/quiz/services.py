@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -25,7 +25,7 @@ from ceu.extensions import db, utcnow
 from ceu.learning import queries as learning_queries
 from ceu.learning.models import Enrollment
 from ceu.quiz import queries
-from ceu.quiz.models import FINAL_STATES, Attempt, AttemptKind, AttemptState
+from ceu.quiz.models import FINAL_STATES, Attempt, AttemptItem, AttemptKind, AttemptState
 
 
 class QuizError(ValueError):
@@ -231,7 +231,8 @@ def submit_attempt(
     answers = attempt.answers if expired or raw is None else _parse_answers(specs, raw)
     version = version or catalog_queries.version(attempt.enrollment.version_id)
     front = version.front
-    values = attempt.graded(**_grade(attempt, specs, answers, front), now=now, expired=expired)
+    grade, item_rows = _grade(attempt, specs, answers, front)
+    values = attempt.graded(**grade, now=now, expired=expired)
     is_post_test = attempt.kind == AttemptKind.POST_TEST
     # no other attempt at this test can end meanwhile: only one is ever in progress
     earlier = _final_post_test_scores(attempt.enrollment_id) if is_post_test else []
@@ -239,6 +240,8 @@ def submit_attempt(
     if claimed != 1:
         db.session.refresh(attempt)
         return attempt  # another request won the race and graded it
+    if item_rows:  # one executemany, by the request that graded it
+        db.session.execute(_INSERT_ITEMS, item_rows)
     for key, value in values.items():
         set_committed_value(attempt, key, value)
     if is_post_test:
@@ -255,6 +258,9 @@ _SUBMIT_AND_GRADE = (
 )
 
 
+_INSERT_ITEMS = insert(AttemptItem.__table__)
+
+
 def finish_overdue(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
     """Past the time limit: grade what was saved (the server's clock decides)."""
     return submit_attempt(attempt=attempt, raw=None, now=now or utcnow())
@@ -265,8 +271,9 @@ def _grade(
     specs: Sequence[QuestionSpec],
     answers: Mapping[str, Sequence[str]],
     front: Mapping[str, Any],
-) -> dict[str, Any]:
-    """Score, pass and the stored result of these answers to the attempt's form."""
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Score, pass and the stored result of these answers to the attempt's form, and its
+    `attempt_item` rows."""
     partial = front["post_test"]["multiple_response_scoring"] == "partial"
     entries = [
         grading.GradableEntry(
@@ -283,6 +290,20 @@ def _grade(
         passed = grading.is_pass(result.score, front["post_test"]["pass_mark"])
     else:
         passed = result.score == 1
+    item_rows = [
+        {
+            "attempt_id": attempt.id,
+            "position": position,
+            "question_id": item["question_id"],
+            "qid": item["id"],
+            "question_hash": item["content_hash"],
+            "type": item["type"],
+            "chosen": list(graded.chosen),
+            "score": graded.score,
+            "is_correct": graded.is_correct,
+        }
+        for position, (item, graded) in enumerate(zip(attempt.form, result.items, strict=True), 1)
+    ]
     return {
         "answers": dict(answers),
         "score": result.score,
@@ -302,7 +323,7 @@ def _grade(
                 for o in result.by_objective
             ],
         },
-    }
+    }, item_rows
 
 
 _FINAL_POST_TEST_SCORES = (

@@ -28,7 +28,13 @@ def test_take_submit_and_result_use_few_statements(client, ready_learner):
     )
     result, _ = _count(client, "GET", f"/attempts/{attempt.id}/result")
     assert take == 2  # the signed-in user; the attempt with its enrollment and course
-    # ... then the earlier scores, the attempt's one UPDATE, the enrollment's score of record
-    assert submit == 5, statements
-    assert [s.split()[1] for s in statements if s.startswith("UPDATE")] == ["attempt", "enrollment"]
+    # ... then the earlier scores, the attempt's one UPDATE, its items' one INSERT (one
+    # executemany for every item), the enrollment's score of record
+    assert submit == 6, statements
+    writes = [s.split()[:3] for s in statements if s.startswith(("UPDATE", "INSERT"))]
+    assert writes == [
+        ["UPDATE", "attempt", "SET"],
+        ["INSERT", "INTO", "attempt_item"],
+        ["UPDATE", "enrollment", "SET"],
+    ]
     assert result == 3  # ... and the attempts at this test, for the attempts left
