@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import csv
-import io
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -28,7 +26,7 @@ from ceu.certificates.forms import (
     RevokeForm,
 )
 from ceu.certificates.models import Certificate
-from ceu.certificates.reports import spreadsheet_safe
+from ceu.certificates.reports import csv_download
 from ceu.certificates.views import verify_base
 from ceu.core.nav import NavLink, add_nav_link
 from ceu.domain.evaluation import summarize
@@ -397,27 +395,26 @@ REPORT_COLUMNS = (
 @role_required(Role.ADMIN)
 def certificates_report() -> Response:
     """Every certificate as a roster (CE Broker-style columns) for auditors and boards."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(REPORT_COLUMNS)
+    rows = []
     for cert, user in queries.certificates(limit=1_000_000):
         r = cert.frozen
-        row = [
-            cert.number,
-            cert.status,
-            r.learner_name,
-            user.email,
-            r.credential,
-            r.license_number,
-            r.license_state,
-            r.course_title,
-            r.course_version,
-            f"{r.contact_hours:g}",
-            r.completion_date.isoformat(),
-            r.issue_date.isoformat(),
-            cert.revoked_at.date().isoformat() if cert.revoked_at else "",
-        ]
-        writer.writerow([spreadsheet_safe(str(v)) for v in row])
+        rows.append(
+            [
+                cert.number,
+                cert.status,
+                r.learner_name,
+                user.email,
+                r.credential,
+                r.license_number,
+                r.license_state,
+                r.course_title,
+                r.course_version,
+                f"{r.contact_hours:g}",
+                r.completion_date.isoformat(),
+                r.issue_date.isoformat(),
+                cert.revoked_at.date().isoformat() if cert.revoked_at else "",
+            ]
+        )
     audit.record(
         actor=current_user,
         action="report.certificates_csv",
@@ -425,8 +422,4 @@ def certificates_report() -> Response:
         target_id="certificates",
     )
     db.session.commit()
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=ceu-certificates.csv"},
-    )
+    return csv_download("ceu-certificates.csv", REPORT_COLUMNS, rows)

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ceu.domain.certificates import CertificateRecord, CertificateStatus
+from ceu.domain.credit import Credit
 from ceu.extensions import UTCDateTime, db, utcnow
 from ceu.learning.models import Enrollment, InvalidTransition
 
@@ -84,6 +85,18 @@ class Certificate(db.Model):  # type: ignore[name-defined,misc]
     @property
     def frozen(self) -> CertificateRecord:
         return CertificateRecord.from_json(self.record)
+
+    @property
+    def credit(self) -> Credit:
+        """What this certificate contributes to the hours total (see ceu.domain.credit)."""
+        record = self.frozen
+        return Credit(
+            certificate_id=self.id,
+            enrollment_id=self.enrollment_id,
+            status=self.status,
+            contact_hours=record.contact_hours,
+            completion_date=record.completion_date,
+        )
 
     @property
     def is_valid(self) -> bool:

@@ -101,14 +101,14 @@ from fpdf.structure_tree import StructElem, StructureTreeBuilder
 from fpdf.syntax import Name, PDFArray, PDFObject
 from PIL import Image
 
-from ceu.domain.certificates import CertificateRecord, CertificateStatus
+from ceu.domain.certificates import CertificateRecord
+from ceu.domain.credit import HoursEarned
 
 __all__ = [
     "FONT_DIR",
     "TranscriptRow",
     "certificates_zip",
     "contact_hours_phrase",
-    "counts_toward_total",
     "format_hours",
     "license_phrase",
     "long_date",
@@ -1147,12 +1147,7 @@ class TranscriptRow:
     completion_date: date
     contact_hours: float
     status: str
-
-
-def counts_toward_total(row: TranscriptRow) -> bool:
-    """Only valid certificates earn hours: revoked ones do not, and a superseded one is
-    replaced by its correction (counting both would count the course twice)."""
-    return row.status.strip().lower() == CertificateStatus.VALID
+    counts: bool  # in the totals (ceu.domain.credit decides; the renderer only shows it)
 
 
 _COLUMNS = (  # (header, width, align)
@@ -1174,6 +1169,7 @@ def render_transcript_pdf(
     provider_name: str,
     generated_on: date,
     rows: Sequence[TranscriptRow],
+    hours: HoursEarned,
     stock_fonts: bool = False,
 ) -> bytes:
     """A portrait Letter transcript: every certificate, with contact hours totalled per
@@ -1238,7 +1234,6 @@ def render_transcript_pdf(
         table = pdf.group("Table")
         return _table_header(pdf, table, left, 54.0, tagged=False)
 
-    overall = 0.0
     for year, year_rows in by_year.items():
         for row in year_rows:
             pdf.set_font("sans", "", 8.5)
@@ -1264,11 +1259,10 @@ def render_transcript_pdf(
                 cells,
                 style="",
                 cell_tag="TD",
-                color=INK if counts_toward_total(row) else MUTED,
+                color=INK if row.counts else MUTED,
             )
             y += height
-        year_total = sum(r.contact_hours for r in year_rows if counts_toward_total(r))
-        overall += year_total
+        year_total = hours.in_year(year)
         y = ensure_room(y, 20)
         _table_row(
             pdf,
@@ -1289,7 +1283,7 @@ def render_transcript_pdf(
         left,
         y,
         22,
-        ([""], ["Total, all years"], [""], [f"{overall:.2f}"], [""]),
+        ([""], ["Total, all years"], [""], [f"{hours.total:.2f}"], [""]),
         style="B",
         cell_tag="TD",
         shade=True,

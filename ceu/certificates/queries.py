@@ -12,6 +12,7 @@ from ceu.catalog.models import Course, CourseVersion
 from ceu.certificates.models import Certificate, EvaluationResponse
 from ceu.domain.certificates import CertificateRecord, CertificateStatus, is_plausible_code
 from ceu.domain.completion import LearnerState
+from ceu.domain.credit import Credit
 from ceu.extensions import contains_pattern, db
 from ceu.learning import queries as learning_queries
 from ceu.learning.models import Enrollment, EnrollmentStatus, ModuleProgress
@@ -201,6 +202,30 @@ def certificates(search: str = "", limit: int = 200) -> list[tuple[Certificate, 
         )
     rows = db.session.execute(query.order_by(Certificate.id.desc()).limit(limit)).all()
     return [(c, u) for c, u in rows]
+
+
+_CREDITS = select(
+    _CERT.c.id,
+    _CERT.c.enrollment_id,
+    _CERT.c.status,
+    Certificate.record["contact_hours"].as_float(),
+    Certificate.record["completion_date"].as_string(),
+).where(_CERT.c.user_id == bindparam("user_id"))
+
+
+def credits_for_user(user_id: int) -> list[Credit]:
+    """Every certificate of a learner as the hours total sees it, in one statement that
+    reads two members of each frozen record (not the whole record: it holds the image)."""
+    return [
+        Credit(
+            certificate_id=row[0],
+            enrollment_id=row[1],
+            status=row[2],
+            contact_hours=float(row[3]),
+            completion_date=date.fromisoformat(row[4]),
+        )
+        for row in db.session.execute(_CREDITS, {"user_id": user_id})
+    ]
 
 
 def for_user(user_id: int) -> list[Certificate]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,13 +26,14 @@ from ceu.auth.permissions import ensure, is_admin
 from ceu.certificates import credentials, pdf, queries, services
 from ceu.certificates.forms import PlainForm
 from ceu.certificates.models import Certificate
+from ceu.certificates.reports import csv_download
 from ceu.core.cache import fragment_key, process_cache, render_macro
 from ceu.core.nav import NavLink, add_nav_link, signed_in
-from ceu.domain import completion
+from ceu.domain import completion, credit
 from ceu.domain.evaluation import LIKERT_LABELS
 from ceu.extensions import db, limiter, utcnow
 from ceu.learning import queries as learning_queries
-from ceu.learning.dashboard import add_course_panel, add_dashboard_panel
+from ceu.learning.dashboard import add_course_panel, add_dashboard_panel, set_hours_source
 
 bp = Blueprint("certificates", __name__)
 add_nav_link(NavLink("My certificates", "certificates.mine", signed_in, order=30))
@@ -168,73 +167,94 @@ def _own_or_admin(cert_id: int) -> Certificate:
     return certificate
 
 
-def _transcript_rows(certificates: list[Certificate]) -> list[pdf.TranscriptRow]:
-    return [
+@dataclass(frozen=True)
+class Transcript:
+    """A learner's certificates, their transcript rows and the hours that count."""
+
+    certificates: list[Certificate]
+    rows: list[pdf.TranscriptRow]
+    hours: credit.HoursEarned
+
+
+def _transcript(user_id: int) -> Transcript:
+    certificates = queries.for_user(user_id)
+    hours = credit.hours_earned(c.credit for c in certificates)
+    rows = [
         pdf.TranscriptRow(
             certificate_number=c.number,
             course_title=c.frozen.course_title,
             completion_date=c.frozen.completion_date,
             contact_hours=c.frozen.contact_hours,
             status=c.status,
+            counts=hours.counts(c.id),
         )
         for c in certificates
     ]
+    return Transcript(certificates, rows, hours)
 
 
-def _totals(rows: list[pdf.TranscriptRow]) -> tuple[dict[int, float], float]:
-    per_year: dict[int, float] = {}
-    for row in rows:
-        if row.status == "valid":
-            per_year[row.completion_date.year] = (
-                per_year.get(row.completion_date.year, 0.0) + row.contact_hours
-            )
-    return dict(sorted(per_year.items())), sum(per_year.values())
+def _dashboard_hours(user: Any, rows: Any) -> credit.HoursEarned:
+    if not any(queries.may_hold_certificate(row.status) for row in rows):
+        return credit.HoursEarned()
+    return credit.hours_earned(queries.credits_for_user(user.id))
+
+
+set_hours_source(_dashboard_hours)
 
 
 @bp.get("/certificates")
 @login_required
 def mine() -> str:
-    certificates = queries.for_user(current_user.id)
-    rows = _transcript_rows(certificates)
-    per_year, total = _totals(rows)
+    transcript = _transcript(current_user.id)
     return render_template(
-        "certificates/mine.html", certificates=certificates, per_year=per_year, total=total
+        "certificates/mine.html",
+        certificates=transcript.certificates,
+        per_year=transcript.hours.per_year,
+        total=transcript.hours.total,
     )
+
+
+TRANSCRIPT_COLUMNS = (
+    "learner_name",
+    "credential",
+    "license_number",
+    "license_state",
+    "certificate_number",
+    "course_title",
+    "completion_date",
+    "contact_hours",
+    "status",
+    "counts_toward_total",
+)
 
 
 @bp.get("/certificates/transcript.csv")
 @login_required
 def transcript_csv() -> Response:
-    rows = _transcript_rows(queries.for_user(current_user.id))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        ["certificate_number", "course_title", "completion_date", "contact_hours", "status"]
-    )
-    for row in rows:
-        title = row.course_title
-        if title[:1] in ("=", "+", "-", "@"):  # never let a spreadsheet run a formula
-            title = "'" + title
-        writer.writerow(
-            [
-                row.certificate_number,
-                title,
-                row.completion_date.isoformat(),
-                f"{row.contact_hours:g}",
-                row.status,
-            ]
-        )
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=ceu-transcript.csv"},
-    )
+    user: User = current_user  # type: ignore[assignment]
+    transcript = _transcript(user.id)
+    learner = (user.full_name, user.credential, user.license_number, user.license_state)
+    rows: list[list[object]] = [
+        [
+            *learner,
+            row.certificate_number,
+            row.course_title,
+            row.completion_date.isoformat(),
+            f"{row.contact_hours:g}",
+            row.status,
+            "yes" if row.counts else "no",
+        ]
+        for row in transcript.rows
+    ]
+    rows.append([*learner, "", "Total contact hours", "", f"{transcript.hours.total:g}", "", ""])
+    return csv_download("ceu-transcript.csv", TRANSCRIPT_COLUMNS, rows)
 
 
 @bp.get("/certificates/transcript.pdf")
 @login_required
 def transcript_pdf() -> Response:
     user: User = current_user  # type: ignore[assignment]
+    transcript = _transcript(user.id)
     data = pdf.render_transcript_pdf(
         learner_name=user.full_name,
         credential=user.credential,
@@ -242,7 +262,8 @@ def transcript_pdf() -> Response:
         license_state=user.license_state,
         provider_name=services.provider_settings().provider_name,
         generated_on=utcnow().date(),
-        rows=_transcript_rows(queries.for_user(user.id)),
+        rows=transcript.rows,
+        hours=transcript.hours,
     )
     return Response(
         data,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ceu.domain.credit import HoursEarned
+
 Panel = Callable[[Any, Any], tuple[str, dict[str, Any]] | None]
 _PANELS: list[Panel] = []
 
@@ -18,6 +20,21 @@ def add_dashboard_panel(panel: Panel) -> None:
 
 def panels_for(user: Any, rows: Any) -> list[tuple[str, dict[str, Any]]]:
     return [shown for panel in _PANELS if (shown := panel(user, rows)) is not None]
+
+
+HoursSource = Callable[[Any, Any], HoursEarned]
+_HOURS_SOURCES: list[HoursSource] = []
+
+
+def set_hours_source(source: HoursSource) -> None:
+    """Register once at import: source(user, rows) -> the learner's HoursEarned. The
+    certificates feature owns what counts (ceu.domain.credit); learning only shows it."""
+    _HOURS_SOURCES[:] = [source]
+
+
+def hours_for(user: Any, rows: Any) -> HoursEarned:
+    """The learner's contact hours, or none while no feature awards them."""
+    return _HOURS_SOURCES[0](user, rows) if _HOURS_SOURCES else HoursEarned()
 
 
 CoursePanel = Callable[[Any, Any, Any, Any], tuple[str, dict[str, Any]] | None]

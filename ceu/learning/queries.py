@@ -390,15 +390,3 @@ def dashboard(user: User) -> list[DashboardRow]:
         )
         for r in rows
     ]
-
-
-def hours_earned(rows: list[DashboardRow], *, year: int) -> tuple[float, float]:
-    """(this year, all time) contact hours from completed enrollments."""
-    done = [r for r in rows if r.status == EnrollmentStatus.COMPLETED]
-    total = sum(r.contact_hours for r in done)
-    this_year = sum(
-        r.contact_hours
-        for r in done
-        if isinstance(r.completed_at, datetime) and r.completed_at.year == year
-    )
-    return this_year, total

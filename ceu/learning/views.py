@@ -17,7 +17,7 @@ from ceu.core.nav import NavLink, add_nav_link, everyone, signed_in
 from ceu.domain import completion
 from ceu.extensions import db, utcnow
 from ceu.learning import queries, services
-from ceu.learning.dashboard import course_panels_for, panels_for
+from ceu.learning.dashboard import course_panels_for, hours_for, panels_for
 from ceu.learning.forms import ActionForm
 from ceu.learning.models import InvalidTransition
 
@@ -256,7 +256,8 @@ def complete_module(slug: str, position: int) -> Response:
 @login_required
 def dashboard() -> str:
     rows = queries.dashboard(current_user)  # type: ignore[arg-type]
-    this_year, total = queries.hours_earned(rows, year=utcnow().year)
+    hours = hours_for(current_user, rows)
+    year = utcnow().year
     active = [r for r in rows if r.status == "active"]
     completed = [r for r in rows if r.status == "completed"]
     withdrawn = [r for r in rows if r.status == "withdrawn"]
@@ -265,8 +266,8 @@ def dashboard() -> str:
         active=active,
         completed=completed,
         withdrawn=withdrawn,
-        hours_this_year=this_year,
-        hours_total=total,
-        year=utcnow().year,
+        hours_this_year=hours.in_year(year),
+        hours_total=hours.total,
+        year=year,
         panels=panels_for(current_user, rows),
     )

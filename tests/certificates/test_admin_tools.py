@@ -60,7 +60,8 @@ def test_certificates_report_lists_every_certificate(client, login_as, make_user
     db.session.commit()
     login_as("admin")
     resp = client.get("/admin/reports/certificates.csv")
-    rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
+    assert resp.data.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, for Excel
+    rows = list(csv.DictReader(io.StringIO(resp.data.decode("utf-8-sig"))))
     assert resp.mimetype == "text/csv"
     assert len(rows) == 1
     assert rows[0]["certificate_number"] == certificate.number

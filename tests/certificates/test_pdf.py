@@ -35,6 +35,7 @@ from ceu.certificates.pdf import (
     render_transcript_pdf,
     safe_pdf_name,
 )
+from ceu.domain import credit
 from ceu.domain.certificates import ApprovalStatement, CertificateRecord
 
 LONG_NAME = (  # 90 characters
@@ -495,19 +496,30 @@ def test_invalid_signature_image_is_a_clear_error(bad: str) -> None:
 # --------------------------------------------------------------------------- transcript
 
 
+def transcript_row(number: str, title: str, day: date, hours: float, status: str) -> TranscriptRow:
+    return TranscriptRow(number, title, day, hours, status, counts=False)
+
+
 def sample_rows() -> list[TranscriptRow]:
     return [
-        TranscriptRow("2025-000010", "Suicide Risk Assessment", date(2025, 3, 2), 3.0, "valid"),
-        TranscriptRow("2025-000020", "Ethics Refresher", date(2025, 9, 14), 1.5, "valid"),
-        TranscriptRow("2025-000030", "Revoked Course", date(2025, 10, 1), 6.0, "revoked"),
-        TranscriptRow("2026-000001", "Telehealth Basics", date(2026, 1, 5), 2.25, "superseded"),
-        TranscriptRow("2026-000002", "Telehealth Basics", date(2026, 1, 5), 2.25, "valid"),
-        TranscriptRow("2026-000042", "Ethics and Boundaries", date(2026, 11, 22), 2.25, "valid"),
+        transcript_row("2025-000010", "Suicide Risk Assessment", date(2025, 3, 2), 3.0, "valid"),
+        transcript_row("2025-000020", "Ethics Refresher", date(2025, 9, 14), 1.5, "valid"),
+        transcript_row("2025-000030", "Revoked Course", date(2025, 10, 1), 6.0, "revoked"),
+        transcript_row("2026-000001", "Telehealth Basics", date(2026, 1, 5), 2.25, "superseded"),
+        transcript_row("2026-000002", "Telehealth Basics", date(2026, 1, 5), 2.25, "valid"),
+        transcript_row("2026-000042", "Ethics and Boundaries", date(2026, 11, 22), 2.25, "valid"),
     ]
 
 
 def transcript_kwargs(rows: list[TranscriptRow]) -> dict[str, Any]:
+    """The renderer's arguments, with the hours that count decided by ceu.domain.credit."""
+    hours = credit.hours_earned(
+        credit.Credit(i, i, r.status, r.contact_hours, r.completion_date)
+        for i, r in enumerate(rows)
+    )
+    rows = [dataclasses.replace(r, counts=hours.counts(i)) for i, r in enumerate(rows)]
     return {
+        "hours": hours,
         "learner_name": "Zoë Ångström-Núñez",
         "credential": "LPC",
         "license_number": "LPC-0048213",
@@ -544,7 +556,7 @@ def test_transcript_is_portrait_letter_and_tagged_as_a_table() -> None:
 
 def test_transcript_with_sixty_rows_runs_over_several_pages() -> None:
     rows = [
-        TranscriptRow(
+        transcript_row(
             f"{2024 + i % 3}-{i:06d}",
             f"Course {i}: " + ("a long title that wraps onto a second line " * (i % 3)),
             date(2024 + i % 3, 1 + i % 12, 1 + i % 28),
