@@ -76,6 +76,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     from ceu.auth.views import bp as auth_bp
     from ceu.certificates.views import bp as certificates_bp
     from ceu.core.cache import init_cache
+    from ceu.core.errors import init_errors
     from ceu.core.nav import init_nav
     from ceu.core.transactions import init_transactions
     from ceu.core.urls import init_urls
@@ -91,6 +92,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(certificates_bp)
     app.register_blueprint(admin_bp)
     register_error_handlers(app)
+    init_errors(app)
     init_cache(app)
     init_urls(app)
     init_transactions(app)

@@ -12,6 +12,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from ceu import create_app
+from ceu.auth import queries as auth_queries
 from ceu.auth import services as auth_services
 from ceu.auth.models import Role, User
 from ceu.catalog import queries as catalog_queries
@@ -76,15 +77,25 @@ def users_create(email: str, full_name: str, roles: tuple[str, ...], password: s
     click.echo(f"Created {user.email} with roles {', '.join(sorted(user.role_set))}.")
 
 
+def _change_role(user: User, role: Role, *, grant: bool) -> bool:
+    """The admin page's service, with the command line as the (system) actor."""
+    try:
+        changed = auth_services.change_role(actor=None, user=user, role=role, grant=grant)
+    except auth_services.AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    return changed
+
+
 @users.command("grant")
 @click.argument("email")
 @click.argument("role", type=ROLE_CHOICE)
 @with_appcontext
 def users_grant(email: str, role: str) -> None:
-    """Give ROLE to the account EMAIL."""
+    """Give ROLE to the account EMAIL (audited, as on the admin page)."""
     user = _user_or_exit(email)
-    changed = auth_services.grant_role(user=user, role=Role(role))
-    db.session.commit()
+    changed = _change_role(user, Role(role), grant=True)
     click.echo(f"{user.email}: {'granted' if changed else 'already has'} {role}.")
 
 
@@ -93,13 +104,9 @@ def users_grant(email: str, role: str) -> None:
 @click.argument("role", type=ROLE_CHOICE)
 @with_appcontext
 def users_revoke(email: str, role: str) -> None:
-    """Remove ROLE from the account EMAIL."""
+    """Remove ROLE from the account EMAIL (audited; the last admin stays an admin)."""
     user = _user_or_exit(email)
-    try:
-        changed = auth_services.revoke_role(user=user, role=Role(role))
-    except auth_services.AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
-    db.session.commit()
+    changed = _change_role(user, Role(role), grant=False)
     click.echo(f"{user.email}: {'removed' if changed else 'did not have'} {role}.")
 
 
@@ -107,7 +114,7 @@ def users_revoke(email: str, role: str) -> None:
 @with_appcontext
 def users_list() -> None:
     """List accounts and their roles."""
-    for user in db.session.scalars(select(User).order_by(User.email)):
+    for user in auth_queries.all_users():
         click.echo(f"{user.email}\t{user.full_name}\t{','.join(sorted(user.role_set))}")
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from ceu.audit.models import AuditEvent
 from ceu.auth.models import Role
 from ceu.auth.services import find_user_by_email
 from ceu.cli import cli
@@ -56,6 +58,39 @@ def test_grant_and_revoke_roles(run, db, make_user):
     assert run("users", "revoke", user.email, "instructor").exit_code == 0
     db.session.expire_all()
     assert not find_user_by_email(user.email).has_role(Role.INSTRUCTOR)
+
+
+def test_role_changes_from_the_command_line_are_audited_as_the_system(run, db, make_user):
+    user = make_user()
+    assert run("users", "grant", user.email, "admin").exit_code == 0
+    assert run("users", "grant", user.email, "admin").exit_code == 0  # no change, no event
+    assert run("users", "revoke", user.email, "instructor").exit_code == 0  # ditto
+    make_user(Role.ADMIN)
+    assert run("users", "revoke", user.email, "admin").exit_code == 0
+    events = db.session.execute(
+        select(AuditEvent.action, AuditEvent.actor_label, AuditEvent.target_id, AuditEvent.details)
+        .where(AuditEvent.target_type == "user")
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [tuple(e) for e in events] == [
+        ("user.role_grant", "system", user.email, {"role": "admin"}),
+        ("user.role_revoke", "system", user.email, {"role": "admin"}),
+    ]
+
+
+def test_the_last_active_admin_cannot_be_removed_from_the_command_line(run, db, make_user):
+    admin = make_user(Role.ADMIN)
+    retired = make_user(Role.ADMIN)
+    retired.is_active_account = False  # a disabled admin cannot log in to help
+    db.session.commit()
+    result = run("users", "revoke", admin.email, "admin")
+    assert result.exit_code != 0
+    assert "last active admin" in result.output
+    db.session.expire_all()
+    assert find_user_by_email(admin.email).has_role(Role.ADMIN)
+    assert db.session.scalars(select(AuditEvent)).all() == []
+    # the disabled one may lose the role: the active admin remains
+    assert run("users", "revoke", retired.email, "admin").exit_code == 0
 
 
 def test_learner_role_cannot_be_revoked(run, make_user):

@@ -6,7 +6,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm.util import identity_key
 
 from ceu.auth.models import Role, User, UserRole
-from ceu.extensions import db, loaded_instance
+from ceu.extensions import contains_pattern, db, loaded_instance
 
 _USER = User.__table__
 _ROLE = UserRole.__table__
@@ -36,3 +36,22 @@ def identity(user_id: int) -> User | None:
     user = loaded_instance(User, {c.key: rows[0]._mapping[c] for c in _USER.columns})
     user._role_names = frozenset(Role(r.role_name) for r in rows if r.role_name is not None)
     return user  # type: ignore[no-any-return]
+
+
+USER_SEARCH_LIMIT = 200
+
+
+def search_users(search: str = "", *, limit: int = USER_SEARCH_LIMIT) -> list[User]:
+    """Accounts by e-mail, filtered by a fragment of the e-mail address or the name."""
+    query = select(User).order_by(User.email).limit(limit)
+    if search:
+        pattern = contains_pattern(search)
+        query = query.where(
+            User.email.ilike(pattern, escape="\\") | User.full_name.ilike(pattern, escape="\\")
+        )
+    return list(db.session.scalars(query))
+
+
+def all_users() -> list[User]:
+    """Every account, by e-mail (the command line's list)."""
+    return list(db.session.scalars(select(User).order_by(User.email)))

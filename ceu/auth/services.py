@@ -8,15 +8,17 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
+from ceu.audit import services as audit
 from ceu.auth.models import Role, User, UserRole
 from ceu.auth.passwords import hash_password, password_problem, verify_password
+from ceu.core.errors import UserError
 from ceu.extensions import db, utcnow
 
 # A hash computed once so that an unknown e-mail costs the same time as a wrong password.
 _DUMMY_HASH = hash_password("not-a-real-password-for-timing")
 
 
-class AccountError(ValueError):
+class AccountError(UserError):
     """A user-facing reason an account action was refused."""
 
 
@@ -105,8 +107,63 @@ def update_profile(
     return user
 
 
-def grant_role(*, user: User, role: Role) -> bool:
-    """Give a role; False when the user already had it."""
+STAFF_ROLES = (Role.INSTRUCTOR, Role.ADMIN)
+
+
+def change_role(*, actor: User | None, user: User, role: Role, grant: bool) -> bool:
+    """Grant or remove a staff role, audited; False when nothing changed.
+
+    The one way roles change (admin page and command line alike): everyone stays a
+    learner, nobody removes their own admin role, and the last active admin stays one.
+    """
+    if role not in STAFF_ROLES:  # the learner role
+        if grant:
+            return False
+        raise AccountError("Every account is a learner; the learner role cannot be removed.")
+    if grant:
+        changed = _add_role(user, role)
+    elif role == Role.ADMIN:
+        changed = _remove_admin(actor=actor, user=user)
+    else:
+        changed = _remove_role(user, role)
+    if changed:
+        audit.record(
+            actor=actor,
+            action=f"user.role_{'grant' if grant else 'revoke'}",
+            target_type="user",
+            target_id=user.email,
+            details={"role": role.value},
+        )
+    return changed
+
+
+_ACTIVE_ADMINS = (
+    select(UserRole.id)
+    .join(User, User.id == UserRole.user_id)
+    .where(UserRole.role == Role.ADMIN.value, User.is_active_account.is_(True))
+)
+
+
+def _remove_admin(*, actor: User | None, user: User) -> bool:
+    """Remove the admin role unless it is the actor's own or the last active one.
+
+    Two admins removing each other at once must not both succeed: PostgreSQL locks the
+    active admins' rows first (the second waits, then counts again); on SQLite the role
+    is deleted before counting, so the second writer waits for the first to commit.
+    """
+    if actor is not None and actor.id == user.id and user.has_role(Role.ADMIN):
+        raise AccountError("You cannot remove your own admin role; ask another admin.")
+    db.session.scalars(_ACTIVE_ADMINS.with_for_update(of=UserRole)).all()
+    changed = _remove_role(user, Role.ADMIN)
+    remaining = db.session.scalar(select(func.count()).select_from(_ACTIVE_ADMINS.subquery()))
+    if changed and user.is_active_account and not remaining:
+        raise AccountError(
+            f"{user.email} is the last active admin; make another account admin first."
+        )
+    return changed
+
+
+def _add_role(user: User, role: Role) -> bool:
     if user.has_role(role):
         return False
     user.roles.append(UserRole(role=str(role)))
@@ -114,10 +171,7 @@ def grant_role(*, user: User, role: Role) -> bool:
     return True
 
 
-def revoke_role(*, user: User, role: Role) -> bool:
-    """Take a role away (everyone stays a learner); False when the user did not have it."""
-    if role == Role.LEARNER:
-        raise AccountError("Every account is a learner; the learner role cannot be removed.")
+def _remove_role(user: User, role: Role) -> bool:
     for link in list(user.roles):
         if link.role == role:
             user.roles.remove(link)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from ceu.auth import queries, services
@@ -27,6 +28,8 @@ from ceu.auth.forms import (
     ResetRequestForm,
 )
 from ceu.auth.models import User
+from ceu.core.errors import on_refusal
+from ceu.core.urls import safe_local_path
 from ceu.extensions import db, limiter, login_manager
 from ceu.mail import send_mail
 
@@ -45,12 +48,18 @@ def load_user(user_id: str) -> User | None:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths; anything else goes home (no open redirect)."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
-            return target
-    return url_for("core.home")
+    """Only paths on this site; anything else goes home (no open redirect)."""
+    return safe_local_path(target) or url_for("core.home")
+
+
+def _form_page(
+    template: str, form: FlaskForm, refusal: str | None = None, **context: Any
+) -> tuple[str, int]:
+    """A form page: 422 when a field or the service refused what was sent."""
+    if refusal:
+        form.form_errors.append(refusal)
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template(template, form=form, **context), status
 
 
 def _login_email_key() -> str:
@@ -63,36 +72,31 @@ def _limits() -> str:
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
-def register() -> str | Response:
+@on_refusal(render=lambda message: _form_page("auth/register.html", RegisterForm(), message))
+def register() -> tuple[str, int] | Response:
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = RegisterForm()
     if form.validate_on_submit():
-        try:
-            user = services.create_user(
-                email=form.email.data or "",
-                full_name=form.full_name.data or "",
-                password=form.password.data or "",
-            )
-        except services.AccountError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            login_user(user)
-            flash(
-                "Welcome to ceu. Complete your professional profile before earning credit.",
-                "success",
-            )
-            return redirect(url_for("auth.profile"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("auth/register.html", form=form), status  # type: ignore[return-value]
+        user = services.create_user(
+            email=form.email.data or "",
+            full_name=form.full_name.data or "",
+            password=form.password.data or "",
+        )
+        db.session.commit()
+        login_user(user)
+        flash(
+            "Welcome to ceu. Complete your professional profile before earning credit.",
+            "success",
+        )
+        return redirect(url_for("auth.profile"))
+    return _form_page("auth/register.html", form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_limits, methods=["POST"])
 @limiter.limit(_limits, methods=["POST"], key_func=_login_email_key)
-def login() -> str | Response:
+def login() -> tuple[str, int] | Response:
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = LoginForm()
@@ -104,8 +108,7 @@ def login() -> str | Response:
             flash("You are logged in.", "success")
             return redirect(_safe_next(request.args.get("next")))
         form.form_errors.append("The e-mail address or password is not correct.")
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("auth/login.html", form=form), status  # type: ignore[return-value]
+    return _form_page("auth/login.html", form)
 
 
 @bp.post("/logout")
@@ -117,51 +120,49 @@ def logout() -> Response:
     return redirect(url_for("core.home"))
 
 
+def _profile_page(form: ProfileForm | None = None, refusal: str | None = None) -> tuple[str, int]:
+    user: User = current_user  # type: ignore[assignment]
+    form = form or ProfileForm(obj=user)
+    return _form_page("auth/profile.html", form, refusal, user=user)
+
+
 @bp.route("/account/profile", methods=["GET", "POST"])
 @login_required
-def profile() -> str | Response:
+@on_refusal(render=lambda message: _profile_page(refusal=message))
+def profile() -> tuple[str, int] | Response:
     user: User = current_user  # type: ignore[assignment]
     form = ProfileForm(obj=user)
     if form.validate_on_submit():
-        try:
-            services.update_profile(
-                user=user,
-                full_name=form.full_name.data or "",
-                credential=form.credential.data or "",
-                license_number=form.license_number.data or "",
-                license_state=form.license_state.data or "",
-            )
-        except services.AccountError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash("Your profile is saved.", "success")
-            return redirect(url_for("auth.profile"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("auth/profile.html", form=form, user=user), status  # type: ignore[return-value]
+        services.update_profile(
+            user=user,
+            full_name=form.full_name.data or "",
+            credential=form.credential.data or "",
+            license_number=form.license_number.data or "",
+            license_state=form.license_state.data or "",
+        )
+        db.session.commit()
+        flash("Your profile is saved.", "success")
+        return redirect(url_for("auth.profile"))
+    return _profile_page(form)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
-def change_password() -> str | Response:
+@on_refusal(
+    render=lambda message: _form_page("auth/change_password.html", ChangePasswordForm(), message)
+)
+def change_password() -> tuple[str, int] | Response:
     user: User = current_user  # type: ignore[assignment]
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
-            services.change_password(
-                user=user, current=form.current.data or "", new=form.password.data or ""
-            )
-        except services.AccountError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            login_user(user)  # refresh the session after a credential change
-            flash("Your password is changed.", "success")
-            return redirect(url_for("auth.profile"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("auth/change_password.html", form=form), status  # type: ignore[return-value]
+        services.change_password(
+            user=user, current=form.current.data or "", new=form.password.data or ""
+        )
+        db.session.commit()
+        login_user(user)  # refresh the session after a credential change
+        flash("Your password is changed.", "success")
+        return redirect(url_for("auth.profile"))
+    return _form_page("auth/change_password.html", form)
 
 
 RESET_SENT = (
@@ -172,7 +173,7 @@ RESET_SENT = (
 
 @bp.route("/password/reset", methods=["GET", "POST"])
 @limiter.limit("5 per minute; 20 per hour", methods=["POST"])
-def reset_request() -> str | Response:
+def reset_request() -> tuple[str, int] | Response:
     form = ResetRequestForm()
     if form.validate_on_submit():
         user = services.find_user_by_email(form.email.data or "")
@@ -190,26 +191,24 @@ def reset_request() -> str | Response:
             )
         flash(RESET_SENT, "info")
         return redirect(url_for("auth.login"))
-    status = 422 if form.errors else 200
-    return render_template("auth/reset_request.html", form=form), status  # type: ignore[return-value]
+    return _form_page("auth/reset_request.html", form)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
-def reset_password(token: str) -> str | Response:
+@on_refusal(
+    render=lambda message, token: _form_page(
+        "auth/reset_password.html", ResetPasswordForm(), message
+    )
+)
+def reset_password(token: str) -> tuple[str, int] | Response:
     if services.user_for_reset_token(token) is None:
         flash("This reset link is invalid, expired or already used. Ask for a new one.", "error")
         return redirect(url_for("auth.reset_request"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
-            services.reset_password(token=token, new=form.password.data or "")
-        except services.AccountError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash("Your password is changed. Log in with the new password.", "success")
-            return redirect(url_for("auth.login"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("auth/reset_password.html", form=form), status  # type: ignore[return-value]
+        services.reset_password(token=token, new=form.password.data or "")
+        db.session.commit()
+        flash("Your password is changed. Log in with the new password.", "success")
+        return redirect(url_for("auth.login"))
+    return _form_page("auth/reset_password.html", form)

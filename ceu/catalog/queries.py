@@ -162,6 +162,11 @@ def course_by_slug(slug: str) -> Course | None:
     return db.session.scalar(select(Course).where(Course.slug == slug))
 
 
+def all_courses() -> list[Course]:
+    """Every course, published or not, by slug (the administrator's list)."""
+    return list(db.session.scalars(select(Course).order_by(Course.slug)))
+
+
 def version_files(version: CourseVersion) -> list[tuple[str, str]]:
     """The exact files of an imported version, for export."""
     rows = db.session.execute(

@@ -101,7 +101,12 @@ from fpdf.structure_tree import StructElem, StructureTreeBuilder
 from fpdf.syntax import Name, PDFArray, PDFObject
 from PIL import Image
 
-from ceu.domain.certificates import CertificateRecord
+from ceu.domain.certificates import (
+    MAX_SIGNATURE_BYTES,
+    MAX_SIGNATURE_PIXELS,
+    SIGNATURE_RULE,
+    CertificateRecord,
+)
 from ceu.domain.credit import HoursEarned
 
 __all__ = [
@@ -151,8 +156,6 @@ SHADE = (241, 243, 247)
 
 QR_MODULE_PX = 4  # pixels per QR module in the embedded image
 QR_BORDER = 4  # quiet zone, in modules (the QR standard's minimum)
-MAX_SIGNATURE_BYTES = 1_000_000
-MAX_SIGNATURE_PIXELS = 2000 * 2000
 
 _MONTHS = (
     "January",
@@ -832,10 +835,10 @@ def _signature_image(b64: str) -> Image.Image:
     except (binascii.Error, ValueError) as exc:
         raise ValueError("signature image is not valid base64") from exc
     if len(raw) > MAX_SIGNATURE_BYTES or not raw.startswith(b"\x89PNG\r\n\x1a\n"):
-        raise ValueError("signature image must be a PNG of at most 1 MB")
+        raise ValueError(f"signature image must be {SIGNATURE_RULE}")
     with Image.open(io.BytesIO(raw)) as probe:
         if probe.width * probe.height > MAX_SIGNATURE_PIXELS:
-            raise ValueError("signature image is too large (at most 2000 x 2000 pixels)")
+            raise ValueError(f"signature image is too large: it must be {SIGNATURE_RULE}")
         probe.load()
         return probe.copy()
 

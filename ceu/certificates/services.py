@@ -22,8 +22,11 @@ from ceu.certificates.models import (
     EvaluationResponse,
     ProviderSettings,
 )
+from ceu.certificates.pdf import check_signature_image
+from ceu.core.errors import UserError
 from ceu.domain import completion
 from ceu.domain.certificates import (
+    SIGNATURE_RULE,
     ApprovalStatement,
     CertificateRecord,
     email_hash,
@@ -39,7 +42,7 @@ from ceu.learning.models import Enrollment, EnrollmentStatus, InvalidTransition
 ISSUE_MODES = ("approval", "automatic")
 
 
-class CertificateError(ValueError):
+class CertificateError(UserError):
     """A user-facing reason a certificate action was refused; nothing was changed."""
 
 
@@ -84,6 +87,11 @@ def update_provider_settings(
         for a in approval_statements
         if str(a.get("board", "")).strip() or str(a.get("statement", "")).strip()
     ]
+    if signature_png_b64:
+        try:
+            check_signature_image(signature_png_b64)
+        except ValueError as exc:
+            raise CertificateError(f"The signature must be {SIGNATURE_RULE}.") from exc
     if signature_png_b64 is not None:
         settings.signature_png_b64 = signature_png_b64
     settings.updated_at = utcnow()

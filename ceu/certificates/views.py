@@ -28,6 +28,7 @@ from ceu.certificates.forms import PlainForm
 from ceu.certificates.models import Certificate
 from ceu.certificates.reports import csv_download
 from ceu.core.cache import fragment_key, process_cache, render_macro
+from ceu.core.errors import on_refusal
 from ceu.core.nav import NavLink, add_nav_link, signed_in
 from ceu.domain import completion, credit
 from ceu.domain.evaluation import LIKERT_LABELS
@@ -69,6 +70,7 @@ def _enrollment(slug: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/courses/<slug>/evaluation", methods=["GET", "POST"])
 @login_required
+@on_refusal(redirect_to="learning.course_page")
 def evaluation(slug: str) -> Any:
     course, enrollment = _enrollment(slug)
     form = PlainForm()
@@ -83,12 +85,7 @@ def evaluation(slug: str) -> Any:
     problems: list[Any] = []
     status = 200
     if form.validate_on_submit():
-        try:
-            problems = services.submit_evaluation(enrollment=enrollment, raw=request.form)
-        except services.CertificateError as exc:
-            db.session.rollback()
-            flash(str(exc), "info")
-            return redirect(url_for("learning.course_page", slug=slug))
+        problems = services.submit_evaluation(enrollment=enrollment, raw=request.form)
         if not problems:
             certificate = services.maybe_issue_automatically(
                 enrollment=enrollment, verify_base=verify_base()
@@ -98,8 +95,7 @@ def evaluation(slug: str) -> Any:
             if certificate is not None:
                 flash(f"Your certificate {certificate.number} is ready.", "success")
             return redirect(url_for("learning.course_page", slug=slug))
-        db.session.rollback()
-        status = 422
+        status = 422  # nothing was written: the answers are shown again with the problems
     return render_template(
         "certificates/evaluation.html",
         course=course,

@@ -10,6 +10,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from enum import StrEnum
 
+# The provider's signature image, uploaded once and drawn on every certificate.
+MAX_SIGNATURE_BYTES = 200_000
+MAX_SIGNATURE_SIDE = 2000  # pixels: at most this many pixels in all, as a square
+MAX_SIGNATURE_PIXELS = MAX_SIGNATURE_SIDE * MAX_SIGNATURE_SIDE
+SIGNATURE_RULE = (
+    f"a PNG image of at most {MAX_SIGNATURE_BYTES // 1000} kB"
+    f" and {MAX_SIGNATURE_SIDE} × {MAX_SIGNATURE_SIDE} pixels"
+)
+
 
 class CertificateStatus(StrEnum):
     VALID = "valid"

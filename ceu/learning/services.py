@@ -14,16 +14,17 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ceu.auth.models import User
 from ceu.catalog.models import Course, Module
 from ceu.catalog.queries import CourseRef, ModuleView
+from ceu.core.errors import UserError
 from ceu.core.transactions import relax_durability
 from ceu.domain.completion import credit_time
 from ceu.extensions import db, utcnow
-from ceu.learning.models import Enrollment, EnrollmentStatus, ModuleProgress
+from ceu.learning.models import Enrollment, EnrollmentStatus, InvalidTransition, ModuleProgress
 from ceu.learning.queries import ProgressView
 
 READING_GAP_CAP_SECONDS = 600  # an idle tab counts for at most ten minutes
 
 
-class EnrollmentError(ValueError):
+class EnrollmentError(UserError):
     """A user-facing reason an enrollment action was refused."""
 
 
@@ -47,7 +48,10 @@ def enroll(*, user: User, course: Course | CourseRef) -> Enrollment:
 
 def withdraw(*, enrollment: Enrollment) -> Enrollment:
     """Leave a course; progress and history are kept for a later return."""
-    enrollment.withdraw()
+    try:
+        enrollment.withdraw()
+    except InvalidTransition as exc:
+        raise EnrollmentError("You are not enrolled in this course.") from exc
     db.session.flush()
     return enrollment
 

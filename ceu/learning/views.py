@@ -13,13 +13,13 @@ from ceu.auth.permissions import can_preview_courses, can_read_module, ensure
 from ceu.catalog import queries as catalog_queries
 from ceu.catalog.queries import CourseRef, ModuleView, VersionView
 from ceu.core.cache import cached_macro, fragment_key, process_cache, render_macro
+from ceu.core.errors import on_refusal
 from ceu.core.nav import NavLink, add_nav_link, everyone, signed_in
 from ceu.domain import completion
 from ceu.extensions import db, utcnow
 from ceu.learning import queries, services
 from ceu.learning.dashboard import course_panels_for, hours_for, panels_for
 from ceu.learning.forms import ActionForm
-from ceu.learning.models import InvalidTransition
 
 bp = Blueprint("learning", __name__)
 FRAGMENTS = "learning/_fragments.html"  # macros rendered once per version (ceu.core.cache)
@@ -102,15 +102,11 @@ def course_page(slug: str) -> str:
 
 @bp.post("/courses/<slug>/enroll")
 @login_required
+@on_refusal(redirect_to="learning.course_page")
 def enroll(slug: str) -> Response:
     ActionForm()
     course = _course_or_404(slug)
-    try:
-        services.enroll(user=current_user, course=course)  # type: ignore[arg-type]
-    except services.EnrollmentError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("learning.course_page", slug=slug))
+    services.enroll(user=current_user, course=course)  # type: ignore[arg-type]
     db.session.commit()
     flash("You are enrolled. Start with module 1 whenever you are ready.", "success")
     return redirect(url_for("learning.course_page", slug=slug))
@@ -118,17 +114,13 @@ def enroll(slug: str) -> Response:
 
 @bp.post("/courses/<slug>/withdraw")
 @login_required
+@on_refusal(redirect_to="learning.course_page")
 def withdraw(slug: str) -> Response:
     ActionForm()
     course = _course_or_404(slug)
     enrollment = queries.enrollment_for(current_user, course)
     ensure(enrollment is not None)
-    try:
-        services.withdraw(enrollment=enrollment)  # type: ignore[arg-type]
-    except InvalidTransition:
-        db.session.rollback()
-        flash("You are not enrolled in this course.", "error")
-        return redirect(url_for("learning.course_page", slug=slug))
+    services.withdraw(enrollment=enrollment)  # type: ignore[arg-type]
     db.session.commit()
     flash("You have withdrawn. Your progress is kept if you enroll again.", "info")
     return redirect(url_for("learning.course_page", slug=slug))

@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ceu.catalog import queries as catalog_queries
 from ceu.catalog.models import Module, Question
+from ceu.core.errors import UserError
 from ceu.domain import grading
 from ceu.domain.questions import InvalidResponse, OptionSpec, QuestionSpec
 from ceu.extensions import db, utcnow
@@ -28,7 +29,7 @@ from ceu.quiz import queries
 from ceu.quiz.models import FINAL_STATES, Attempt, AttemptItem, AttemptKind, AttemptState
 
 
-class QuizError(ValueError):
+class QuizError(UserError):
     """A user-facing reason a quiz action was refused; nothing was changed."""
 
 

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from ceu.auth.permissions import ensure
 from ceu.catalog.queries import VersionView
+from ceu.core.errors import on_refusal
 from ceu.domain import grading
 from ceu.extensions import db, utcnow
 from ceu.learning import queries as learning_queries
@@ -73,31 +74,23 @@ def overview(slug: str) -> str:
 
 @bp.post("/courses/<slug>/post-test/start")
 @login_required
+@on_refusal(redirect_to="quiz.overview")
 def start(slug: str) -> Response:
     course, enrollment = _enrollment_or_404(slug)
-    try:
-        attempt = services.start_attempt(enrollment=enrollment, kind=AttemptKind.POST_TEST)
-    except services.QuizError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("quiz.overview", slug=slug))
+    attempt = services.start_attempt(enrollment=enrollment, kind=AttemptKind.POST_TEST)
     db.session.commit()
     return redirect(url_for("quiz.take", attempt_id=attempt.id))
 
 
 @bp.post("/courses/<slug>/modules/<int:position>/check")
 @login_required
+@on_refusal(redirect_to="learning.module_page")
 def start_check(slug: str, position: int) -> Response:
     course, enrollment = _enrollment_or_404(slug)
     ensure(enrollment.is_active)
-    try:
-        attempt = services.start_attempt(
-            enrollment=enrollment, kind=AttemptKind.KNOWLEDGE_CHECK, module_position=position
-        )
-    except services.QuizError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("learning.module_page", slug=slug, position=position))
+    attempt = services.start_attempt(
+        enrollment=enrollment, kind=AttemptKind.KNOWLEDGE_CHECK, module_position=position
+    )
     db.session.commit()
     return redirect(url_for("quiz.take", attempt_id=attempt.id))
 
@@ -136,6 +129,12 @@ def _public_item(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _refused_take(message: str, attempt_id: int) -> tuple[str, int]:
+    """The attempt again, with why the answers were not accepted."""
+    attempt, version = _own_attempt_or_404(attempt_id)
+    return _render_take(attempt, version, errors=[message], status=422)
+
+
 @bp.get("/attempts/<int:attempt_id>")
 @login_required
 def take(attempt_id: int) -> Response | tuple[str, int]:
@@ -151,13 +150,10 @@ def take(attempt_id: int) -> Response | tuple[str, int]:
 
 @bp.post("/attempts/<int:attempt_id>/save")
 @login_required
+@on_refusal(render=_refused_take)
 def save(attempt_id: int) -> Response | tuple[str, int]:
     attempt, version = _own_attempt_or_404(attempt_id)
-    try:
-        services.save_answers(attempt=attempt, raw=request.form.to_dict(flat=False))
-    except services.QuizError as exc:
-        db.session.rollback()
-        return _render_take(attempt, version, errors=[str(exc)], status=422)
+    services.save_answers(attempt=attempt, raw=request.form.to_dict(flat=False))
     db.session.commit()
     if not attempt.is_open:
         return redirect(url_for("quiz.result", attempt_id=attempt.id))
@@ -167,25 +163,18 @@ def save(attempt_id: int) -> Response | tuple[str, int]:
 
 @bp.post("/attempts/<int:attempt_id>/submit")
 @login_required
+@on_refusal(render=_refused_take)
 def submit(attempt_id: int) -> Response | tuple[str, int]:
     attempt, version = _own_attempt_or_404(attempt_id)
     raw = request.form.to_dict(flat=False)
     if attempt.is_open and not attempt.is_overdue(utcnow()) and "confirm" not in raw:
-        try:
-            answers = services.read_answers(attempt, raw)
-        except services.QuizError as exc:
-            db.session.rollback()
-            return _render_take(attempt, version, errors=[str(exc)], status=422)
+        answers = services.read_answers(attempt, raw)
         missing = [i for i, item in enumerate(attempt.form, 1) if item["id"] not in answers]
         if missing:
             services.save_answers(attempt=attempt, raw=raw)
             db.session.commit()
             return _render_take(attempt, version, unanswered=missing, status=422)
-    try:
-        services.submit_attempt(attempt=attempt, raw=raw, version=version)
-    except services.QuizError as exc:
-        db.session.rollback()
-        return _render_take(attempt, version, errors=[str(exc)], status=422)
+    services.submit_attempt(attempt=attempt, raw=raw, version=version)
     db.session.commit()
     return redirect(url_for("quiz.result", attempt_id=attempt.id))
 

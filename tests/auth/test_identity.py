@@ -29,7 +29,8 @@ def test_identity_user_is_persistent_changes_flush_and_roles_load_on_demand(app,
     _db.session.remove()
     user = identity(learner.id)
     user.full_name = "Renamed Counselor"
-    assert services.grant_role(user=user, role=Role.INSTRUCTOR)  # loads the UserRole rows
+    # granting loads the UserRole rows
+    assert services.change_role(actor=None, user=user, role=Role.INSTRUCTOR, grant=True)
     assert user.has_role(Role.INSTRUCTOR)  # the loaded collection is the truth now
     _db.session.commit()
     _db.session.remove()
@@ -39,10 +40,12 @@ def test_identity_user_is_persistent_changes_flush_and_roles_load_on_demand(app,
 
 
 def test_a_revoked_role_is_refused_on_the_very_next_request(client, make_user):
-    admin = make_user(Role.ADMIN)
+    admin, other = make_user(Role.ADMIN), make_user(Role.ADMIN)
     log_in(client, admin)
     assert client.get("/admin/").status_code == 200
-    services.revoke_role(user=_db.session.get(User, admin.id), role=Role.ADMIN)
+    services.change_role(
+        actor=other, user=_db.session.get(User, admin.id), role=Role.ADMIN, grant=False
+    )
     _db.session.commit()
     assert client.get("/admin/").status_code == 403
 

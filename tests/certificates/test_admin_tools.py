@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from sqlalchemy import select
 
 from ceu.audit.models import AuditEvent
@@ -41,6 +42,26 @@ def test_admin_cannot_remove_own_admin_role(client, login_as):
     assert admin.has_role(Role.ADMIN)
 
 
+def test_admins_remove_each_other_but_never_the_last_one(client, login_as, make_user):
+    other = make_user("admin")
+    admin = login_as("admin")
+    resp = post(client, f"/admin/users/{other.id}/roles", {"action": "revoke", "role": "admin"})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert not other.has_role(Role.ADMIN)
+    assert admin.has_role(Role.ADMIN)  # alone now: removing it is refused, and says why
+    resp = post(client, f"/admin/users/{admin.id}/roles", {"action": "revoke", "role": "admin"})
+    assert resp.headers["Location"] == "/admin/users"
+    with client.session_transaction() as session:
+        assert session["_flashes"] == [
+            ("error", "You cannot remove your own admin role; ask another admin.")
+        ]
+    db.session.expire_all()
+    assert admin.has_role(Role.ADMIN)
+    logged = list(db.session.scalars(select(AuditEvent.action)))
+    assert logged == ["user.role_revoke"]
+
+
 def test_bad_role_change_changes_nothing(client, login_as, make_user):
     learner = make_user()
     login_as("admin")
@@ -73,6 +94,10 @@ def test_certificates_report_lists_every_certificate(client, login_as, make_user
 def test_spreadsheet_safe_neutralises_formulas():
     assert spreadsheet_safe("=1+1") == "'=1+1"
     assert spreadsheet_safe("@SUM(A1)") == "'@SUM(A1)"
+    assert spreadsheet_safe("\tcmd") == "'\tcmd"
+    assert spreadsheet_safe("\r=1") == "'\r=1"
+    assert spreadsheet_safe("-2+3") == "'-2+3"
+    assert spreadsheet_safe("+1") == "'+1"
     assert spreadsheet_safe("Dana Rivera") == "Dana Rivera"
 
 
@@ -92,3 +117,46 @@ def test_corrupt_png_signature_is_refused_at_upload(client, login_as):
     )
     assert resp.status_code == 422
     assert services.provider_settings().signature_png_b64 == ""
+
+
+def test_one_signature_size_limit_for_upload_and_certificate(client, login_as):
+    import base64
+    import os
+
+    from PIL import Image
+
+    from ceu.certificates.pdf import check_signature_image
+    from ceu.domain.certificates import MAX_SIGNATURE_BYTES
+
+    noise = Image.frombytes("RGB", (300, 300), os.urandom(300 * 300 * 3))
+    buffer = io.BytesIO()
+    noise.save(buffer, format="PNG")
+    too_big = buffer.getvalue()
+    assert len(too_big) > MAX_SIGNATURE_BYTES
+    with pytest.raises(ValueError, match="200 kB"):
+        check_signature_image(base64.b64encode(too_big).decode("ascii"))
+    login_as("admin")
+    token = csrf_from(client.get("/admin/provider").get_data(as_text=True))
+    resp = client.post(
+        "/admin/provider",
+        data={
+            "csrf_token": token,
+            "provider_name": "Typed Provider",
+            "signatory_name": "S",
+            "signatory_title": "T",
+            "board": "NBCC",
+            "number": "6000",
+            "statement": "Approved typed statement",
+            "signature": (io.BytesIO(too_big), "sig.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert "The signature must be a PNG image of at most 200 kB" in html
+    assert 'value="Typed Provider"' in html
+    assert "Approved typed statement" in html
+    db.session.expire_all()
+    settings = services.provider_settings()
+    assert settings.signature_png_b64 == ""
+    assert settings.provider_name != "Typed Provider"
