@@ -20,8 +20,9 @@ from ceu.catalog import services as catalog_services
 from ceu.certificates import queries as cert_queries
 from ceu.certificates import services as cert_services
 from ceu.domain import content as dc
+from ceu.domain.content.write import course_files
 from ceu.extensions import db
-from ceu.files import find_course_dirs, load_course, write_course
+from ceu.files import find_course_dirs, format_course, load_course, write_course
 
 ROLE_CHOICE = click.Choice([r.value for r in Role])
 
@@ -205,9 +206,14 @@ def courses_import(path: Path) -> None:
 @click.argument("slug")
 @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--version", "number", type=int, default=None, help="Default: the current one.")
+@click.option(
+    "--as-imported",
+    is_flag=True,
+    help="Write the files exactly as they were imported instead of in the canonical layout.",
+)
 @with_appcontext
-def courses_export(slug: str, dest: Path, number: int | None) -> None:
-    """Write the course's files to DEST/SLUG/, exactly as they were imported."""
+def courses_export(slug: str, dest: Path, number: int | None, as_imported: bool) -> None:
+    """Write the course to DEST/SLUG/ in the folder format (canonical layout, same content)."""
     course = catalog_queries.course_by_slug(slug)
     if course is None:
         raise click.ClickException(f"No course with slug {slug!r}.")
@@ -218,8 +224,45 @@ def courses_export(slug: str, dest: Path, number: int | None) -> None:
     target = dest / slug
     if target.exists() and any(target.iterdir()):
         raise click.ClickException(f"{target} exists and is not empty; choose another DEST.")
-    write_course(catalog_queries.version_files(version), target)
+    files = dict(catalog_queries.version_files(version))
+    if not as_imported:
+        try:
+            files = course_files(dc.parse_course(slug, files))
+        except dc.CourseInvalid as exc:
+            problems = "\n".join(str(error) for error in exc.errors)
+            raise click.ClickException(
+                f"Version {version.number} no longer validates, so it cannot be rewritten:\n"
+                f"{problems}\nUse --as-imported to write its files unchanged."
+            ) from exc
+    write_course(files, target)
     click.echo(f"Wrote {slug} version {version.number} to {target}")
+
+
+@courses.command("format")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--check", is_flag=True, help="Only list the files that are not canonical.")
+def courses_format(path: Path, check: bool) -> None:
+    """Rewrite every course under PATH in the canonical layout (the content never changes)."""
+    folders = find_course_dirs(path)
+    if not folders:
+        raise click.ClickException("No course folders found (a course folder has a course.yaml).")
+    failed = False
+    for folder in folders:
+        try:
+            changed = format_course(folder, check=check)
+        except dc.CourseInvalid as exc:
+            for error in exc.errors:
+                click.echo(str(error), err=True)
+            click.echo(f"{folder.name}: not valid, left unchanged.", err=True)
+            failed = True
+            continue
+        for name in changed:
+            click.echo(f"{'not canonical' if check else 'rewrote'}: {folder.name}/{name}")
+        failed = failed or (check and bool(changed))
+        if not changed:
+            click.echo(f"ok  {folder.name}: already canonical")
+    if failed:
+        sys.exit(1)
 
 
 @cli.group()

@@ -17,6 +17,7 @@ from ceu.domain.content import (
     CourseInvalid,
     parse_course,
 )
+from ceu.domain.content.write import course_files
 
 
 def find_course_dirs(path: Path) -> list[Path]:
@@ -52,6 +53,24 @@ def write_course(course_files: Iterable[tuple[str, str]] | Mapping[str, str], de
         target = dest.joinpath(*PurePosixPath(relative).parts)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(text.encode("utf-8"))
+
+
+def format_course(path: Path, *, check: bool = False) -> list[str]:
+    """Rewrite a valid course folder in the writer's canonical layout; the files it changed.
+
+    The content is untouched: the folder is parsed, written back from the model and only
+    files whose text differs are replaced. With check, nothing is written (a CI gate).
+    Raises CourseInvalid (and writes nothing) when the folder does not validate.
+    """
+    course = load_course(path)
+    current = dict(course.files)
+    changed = [name for name, text in course_files(course).items() if current.get(name) != text]
+    if not check:
+        canonical = course_files(course)
+        for name in changed:
+            _check_relative_path(name)
+            path.joinpath(*PurePosixPath(name).parts).write_bytes(canonical[name].encode("utf-8"))
+    return changed
 
 
 def _check_relative_path(relative: str) -> None:

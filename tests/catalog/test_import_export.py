@@ -1,4 +1,4 @@
-"""`ceu courses validate | import | export`: versions by content hash, exact round trip."""
+"""`ceu courses validate | import | export | format`: versions by content hash, round trips."""
 
 from __future__ import annotations
 
@@ -85,6 +85,60 @@ def test_export_is_byte_identical_and_reimports_unchanged(run, db, course_dir, t
     assert result.exit_code == 0, result.output
     assert_same_tree(course_dir, out / "minimal-course")
     assert "unchanged" in run("courses", "import", out / "minimal-course").output
+
+
+def _unwrap_summary(course_dir: Path) -> str:
+    """Rewrite the example's folded summary as one long line: same content, other layout."""
+    course_yaml = course_dir / "course.yaml"
+    canonical = course_yaml.read_text(encoding="utf-8")
+    folded = re.search(r"(?m)^summary: >-\n((?:  .*\n)+)", canonical)
+    assert folded is not None
+    one_line = " ".join(folded.group(1).split())
+    course_yaml.write_text(
+        canonical.replace(folded.group(0), f"summary: {one_line}\n"), encoding="utf-8"
+    )
+    return canonical
+
+
+def test_export_writes_the_canonical_layout_or_the_files_as_imported(run, db, course_dir, tmp_path):
+    canonical = _unwrap_summary(course_dir)
+    imported = (course_dir / "course.yaml").read_text(encoding="utf-8")
+    assert run("courses", "import", course_dir).exit_code == 0
+    result = run("courses", "export", "minimal-course", tmp_path / "canonical")
+    assert result.exit_code == 0, result.output
+    written = tmp_path / "canonical" / "minimal-course" / "course.yaml"
+    assert written.read_text(encoding="utf-8") == canonical
+    result = run("courses", "export", "minimal-course", tmp_path / "raw", "--as-imported")
+    assert result.exit_code == 0, result.output
+    raw = tmp_path / "raw" / "minimal-course"
+    assert (raw / "course.yaml").read_text(encoding="utf-8") == imported
+    assert_same_tree(course_dir, raw)
+
+
+def test_format_rewrites_the_layout_and_keeps_the_content(run, course_dir):
+    canonical = _unwrap_summary(course_dir)
+    check = run("courses", "format", "--check", course_dir)
+    assert check.exit_code == 1
+    assert "not canonical: minimal-course/course.yaml" in check.output
+    assert (course_dir / "course.yaml").read_text(encoding="utf-8") != canonical  # check only
+    result = run("courses", "format", course_dir)
+    assert result.exit_code == 0, result.output
+    assert "rewrote: minimal-course/course.yaml" in result.output
+    assert (course_dir / "course.yaml").read_text(encoding="utf-8") == canonical
+    assert_same_tree(EXAMPLE, course_dir)
+    assert "already canonical" in run("courses", "format", "--check", course_dir).output
+
+
+def test_format_leaves_an_invalid_course_untouched(run, course_dir):
+    _unwrap_summary(course_dir)
+    bank = sorted(course_dir.glob("01-*/questions.yaml"))[0]
+    bank.write_text(bank.read_text(encoding="utf-8") + "\n- id: [unclosed\n", encoding="utf-8")
+    before = {p: p.read_bytes() for p in course_dir.rglob("*") if p.is_file()}
+    result = run("courses", "format", course_dir)
+    assert result.exit_code == 1
+    assert "questions.yaml:" in result.output
+    assert "not valid, left unchanged" in result.output
+    assert {p: p.read_bytes() for p in course_dir.rglob("*") if p.is_file()} == before
 
 
 def test_export_refuses_non_empty_destination(run, course_dir, tmp_path):
