@@ -78,6 +78,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     from ceu.core.cache import init_cache
     from ceu.core.errors import init_errors
     from ceu.core.nav import init_nav
+    from ceu.core.request_guard import init_request_guard
     from ceu.core.transactions import init_transactions
     from ceu.core.urls import init_urls
     from ceu.core.views import bp as core_bp
@@ -85,6 +86,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     from ceu.learning.views import bp as learning_bp
     from ceu.quiz.views import bp as quiz_bp
 
+    init_request_guard(app)  # before the blueprints: their routes bind the bounded `int`
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(learning_bp)

@@ -8,6 +8,7 @@ body: the answer shows the access rule, not a successful action.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -352,3 +353,101 @@ def test_access(case: Case, app, actors):
         if got != expected:
             failures.append(f"{role}: expected {expected}, got {got}")
     assert not failures, f"{case.method} {url}: " + "; ".join(failures)
+
+
+# --- hostile input: the same routes, as every role, must never answer 5xx ----------------
+
+HOSTILE_IDS = ("99999999999999999999", "2147483648", "٣")  # beyond int8, int4; not ASCII
+HOSTILE_QUERIES = (
+    "q=%00&page=%01&%00=1",
+    "q=%FF%FE%ED%A0%80&level=%C0&page=99999999999999999999&page=-1",  # bad UTF-8, repeats
+    "q=" + "x" * 5000 + "&next=%2F%2Fevil.example",
+)
+
+
+def _form_field_names() -> set[str]:
+    """Every field name of every form class of the app, plus the raw names views read."""
+    from flask_wtf import FlaskForm
+    from wtforms.fields.core import UnboundField
+
+    import ceu.auth.forms
+    import ceu.certificates.forms
+    import ceu.learning.forms
+    import ceu.quiz.forms  # noqa: F401  (register the form classes)
+
+    names = {"board", "number", "statement", "action", "role", "remove_signature"}
+    names |= {"enrollment", "certificate"}
+    todo = list(FlaskForm.__subclasses__())
+    while todo:
+        form = todo.pop()
+        todo.extend(form.__subclasses__())
+        names |= {n for n in dir(form) if isinstance(getattr(form, n, None), UnboundField)}
+    return names - {"csrf_token"}
+
+
+_NAME_RE = re.compile(r'name="([^"]+)"')
+
+
+def _hostile_urls(url: str) -> list[str]:
+    path = url.split("?")[0]
+    segments = path.split("/")
+    urls = []
+    for bad in HOSTILE_IDS:
+        swapped = ["%s" % (bad if s.isdigit() else s) for s in segments]
+        if swapped != segments:
+            urls.append("/".join(swapped))
+    if len(segments) > 2:  # a bad character in the last segment (slug, code, id)
+        urls += [path + "%00%FF", path.rsplit("/", 1)[0] + "/" + "x" * 3000]
+    urls += [f"{path}?{q}" for q in HOSTILE_QUERIES]
+    return urls
+
+
+def _hostile_forms(names: set[str]) -> list[Any]:
+    """Bodies: empty, NULs, invalid UTF-8 (raw bytes), overlong, repeated, wrong types."""
+    return [
+        {},
+        dict.fromkeys(names, "a\x00b\x1b"),
+        "&".join(f"{n}=%FF%FE%C0%ED%A0%80" for n in names),
+        dict.fromkeys(names, "x" * 20000),
+        {n: ["1", "2147483648", "99999999999", "-1"] for n in names},  # repeated, beyond int4
+        dict.fromkeys(names, "99999999999999999999\u202e\ufeff\U0010ffff"),
+    ]
+
+
+@pytest.mark.parametrize("case", MATRIX, ids=_case_id)
+def test_no_server_error_from_hostile_input(case: Case, app, actors):
+    objects: dict[str, Any] = {**actors, "actors": actors}
+    url = case.url(objects) if callable(case.url) else case.url
+    names = _form_field_names()
+    failures = []
+    for role in ROLES:
+        client = app.test_client()
+        if actors[role] is not None:
+            log_in(client, actors[role])
+        token = csrf_from(client.get("/password/reset").get_data(as_text=True))
+        if case.method == "GET":
+            for hostile in _hostile_urls(url):
+                resp = client.get(hostile)
+                resp.close()
+                if resp.status_code >= 500:
+                    failures.append(f"{role}: GET {hostile[:120]} -> {resp.status_code}")
+            continue
+        page = client.get(url)
+        page.close()
+        fields = names | set(_NAME_RE.findall(page.get_data(as_text=True)))
+        requests = [(u, {}) for u in _hostile_urls(url)]
+        requests += [(url, body) for body in _hostile_forms(fields - {"csrf_token"})]
+        for target, body in requests:
+            if isinstance(body, str):
+                resp = client.open(
+                    target,
+                    method=case.method,
+                    data=f"csrf_token={token}&{body}".encode("latin-1"),
+                    content_type="application/x-www-form-urlencoded",
+                )
+            else:
+                resp = client.open(target, method=case.method, data={**body, "csrf_token": token})
+            resp.close()
+            if resp.status_code >= 500:
+                failures.append(f"{role}: {case.method} {target[:120]} -> {resp.status_code}")
+    assert not failures, "\n".join(failures)

@@ -29,6 +29,7 @@ from ceu.certificates.reports import csv_download
 from ceu.certificates.views import verify_base
 from ceu.core.errors import UserError, on_refusal
 from ceu.core.nav import NavLink, add_nav_link
+from ceu.core.request_guard import INT_MAX
 from ceu.domain.certificates import MAX_SIGNATURE_BYTES
 from ceu.domain.evaluation import summarize
 from ceu.extensions import db
@@ -69,7 +70,9 @@ def certificates() -> str:
 
 
 def _ids(field: str) -> list[int]:
-    return [int(v) for v in request.form.getlist(field) if v.isdigit() and len(v) < 12]
+    """The ids ticked in a list form; anything that cannot name a row is left out."""
+    values = [v for v in request.form.getlist(field) if len(v) <= 10]
+    return [int(v) for v in values if v.isascii() and v.isdigit() and int(v) <= INT_MAX]
 
 
 @bp.post("/certificates/approve")
