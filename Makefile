@@ -5,7 +5,12 @@ BIN := $(VENV)/bin
 CEU_PORT ?= 5000
 export CEU_PORT
 
-.PHONY: run test lint format bench install install-dev clean
+.PHONY: run test lint format bench install install-dev clean debian-packages
+
+# The one list of Debian packages the tests need (browser, PDF, PostgreSQL, HAProxy…).
+DEBIAN_PACKAGES := $(shell sed -e 's/\#.*//' debian-packages.txt)
+# The PostgreSQL half runs whenever a local PostgreSQL answers (as on CI).
+PG_TEST_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,11 +34,31 @@ run: $(VENV)/.installed
 	@echo "Serving http://127.0.0.1:$(CEU_PORT)"
 	$(BIN)/gunicorn --bind 127.0.0.1:$(CEU_PORT) --workers 2 --access-logfile - 'ceu:create_app()'
 
-test: $(VENV)/.installed-dev
+debian-packages:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian packages the tests need:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "The tests need Debian packages that are not installed. Run:"; \
+	    echo "  sudo apt-get install -y$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+test: $(VENV)/.installed-dev debian-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -n auto -q -m "not browser"
-	$(BIN)/python -m pytest -q -m browser
+	@if [ -z "$$CEU_TEST_POSTGRES_URL" ] && pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+	  echo "PostgreSQL answers on 127.0.0.1:5432: the suite runs on SQLite and PostgreSQL"; \
+	  export CEU_TEST_POSTGRES_URL="$(PG_TEST_URL)"; \
+	fi; \
+	$(BIN)/python -m pytest -n auto -q -m "not browser and not slow" && \
+	$(BIN)/python -m pytest -q -m slow && \
+	CEU_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q -m browser
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

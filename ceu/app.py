@@ -42,11 +42,20 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(cfg.DEFAULTS)
     app.config.update(settings)
-    if str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+    url = str(app.config.get("SQLALCHEMY_DATABASE_URI", ""))
+    if url.startswith("sqlite"):
         # a file on this machine cannot drop a connection: pinging it is a wasted statement
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
             "pool_pre_ping": False,
+        }
+    elif url.startswith("postgresql"):
+        # a server that does not answer fails the request in seconds (a 503, see
+        # ceu.core.db_faults) instead of holding the worker for the OS's TCP timeout
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "connect_args": {"connect_timeout": 5},
+            "pool_timeout": 10,
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
         }
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is empty")
@@ -76,6 +85,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     from ceu.auth.views import bp as auth_bp
     from ceu.certificates.views import bp as certificates_bp
     from ceu.core.cache import init_cache
+    from ceu.core.db_faults import init_db_faults
     from ceu.core.errors import init_errors
     from ceu.core.nav import init_nav
     from ceu.core.request_guard import init_request_guard
@@ -95,6 +105,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     register_error_handlers(app)
     init_errors(app)
+    init_db_faults(app)
     init_cache(app)
     init_urls(app)
     init_transactions(app)

@@ -66,9 +66,18 @@ _ADD_SECONDS = (
     .where(_P.c.enrollment_id == bindparam("enrollment"), _P.c.module_id == bindparam("module"))
     .values(seconds_spent=_P.c.seconds_spent + bindparam("seconds"))
 )
+# Compare-and-set: the reader moves only from the page view this request read. Parallel
+# views of one enrollment all read the same `last_seen_at`; the first to write wins and
+# credits the gap, the others find it changed and credit nothing, so the time credited
+# never exceeds the time that passed.
 _MOVE_READER = (
     update(_E)
-    .where(_E.c.id == bindparam("enrollment"))
+    .where(
+        _E.c.id == bindparam("enrollment"),
+        _E.c.last_seen_at.is_not_distinct_from(
+            bindparam("seen_before", type_=_E.c.last_seen_at.type)
+        ),
+    )
     .values(last_module_id=bindparam("module"), last_seen_at=bindparam("seen_at"))
 )
 _MARK_COMPLETE = (
@@ -144,7 +153,19 @@ def record_module_view(
     if not durable:
         relax_durability()
     db.session.flush()  # pending ORM changes to these rows first, then the statements
-    credited = _credit_previous(enrollment, now)
+    moved = (
+        db.session.execute(
+            _MOVE_READER,
+            {
+                "enrollment": enrollment.id,
+                "module": module.id,
+                "seen_at": now,
+                "seen_before": enrollment.last_seen_at,
+            },
+        ).rowcount
+        == 1
+    )
+    credited = _credit_previous(enrollment, now) if moved else 0
     first_view = current is None
     if current is None:
         inserted = db.session.execute(
@@ -158,12 +179,9 @@ def record_module_view(
                 raise LookupError("module progress row vanished")
     elif credited and enrollment.last_module_id == module.id:  # read before the credit
         current = ProgressView(module.id, current.seconds_spent + credited, current.completed_at)
-    db.session.execute(
-        _MOVE_READER, {"enrollment": enrollment.id, "module": module.id, "seen_at": now}
-    )
     _reflect_on_loaded(
         enrollment.id,
-        values={"last_module_id": module.id, "last_seen_at": now},
+        values={"last_module_id": module.id, "last_seen_at": now} if moved else None,
         new_progress_row=first_view,
     )
     return current

@@ -114,3 +114,45 @@ def test_a_page_view_commits_without_waiting_for_the_disk_marking_complete_does(
     assert page_view == ["relaxed"]
     assert "relaxed" not in complete
     assert "full" in complete
+
+
+def test_parallel_page_views_never_credit_more_than_the_time_that_passed(
+    app, db, course, make_user, enroll
+):
+    """20 views of one enrollment at once, all having read the same last view 35 s ago:
+    one of them credits the gap, the others nothing (compare-and-set on last_seen_at)."""
+    import threading
+
+    enrollment = enroll(make_user(), course)
+    first, second = course.current_version.modules[:2]
+    started = utcnow() - timedelta(seconds=35)
+    services.record_module_view(enrollment=enrollment, module=first, now=started)
+    db.session.commit()
+    barrier = threading.Barrier(20)
+    errors: list[BaseException] = []
+    moments: list = []
+
+    def view() -> None:
+        try:
+            with app.app_context():
+                mine = db.session.get(Enrollment, enrollment.id)  # read before the others write
+                assert mine.last_seen_at == started
+                db.session.commit()  # hand the connection back: 20 threads, a pool of 15
+                barrier.wait(timeout=30)
+                now = utcnow()
+                moments.append(now)
+                services.record_module_view(enrollment=mine, module=second, now=now)
+                db.session.commit()
+        except BaseException as exc:  # noqa: BLE001  (reported by the assertion below)
+            errors.append(exc)
+            barrier.abort()
+
+    threads = [threading.Thread(target=view) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, [e for e in errors if not isinstance(e, threading.BrokenBarrierError)]
+    credited = sum(p.seconds_spent for p in _rows(db, enrollment.id).values())
+    wall_clock = (max(moments) - started).total_seconds()
+    assert 35 <= credited <= wall_clock

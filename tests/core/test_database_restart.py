@@ -1,0 +1,193 @@
+"""PostgreSQL crashes and comes back under load: only 503s while it is down, 2xx after,
+and afterwards every submitted attempt is graded exactly once and every learner who
+finished holds exactly one certificate.
+
+The test starts its own PostgreSQL cluster (initdb into a temporary folder, its own
+port) and its own gunicorn; the machine's shared PostgreSQL is never touched.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.clusters import (
+    PROJECT_ROOT,
+    SECRET_KEY,
+    Client,
+    Gunicorn,
+    PostgresCluster,
+    app_environment,
+    ceu_command,
+)
+from tests.conftest import PASSWORD, csrf_from
+
+pytestmark = pytest.mark.slow
+
+LEARNERS = 6
+EVALUATION = {
+    "e-objectives_met.CO1": "5",
+    "e-objectives_met.CO2": "4",
+    "e-relevance": "4",
+    "e-minutes_taken": "20",
+    "e-comments": "Clear and useful.",
+}
+
+
+@dataclass
+class Learner:
+    email: str
+    attempt_id: int
+    answers: dict[str, list[str]]
+    log: list[tuple[float, float, int, str]] = field(default_factory=list)
+    submitted: bool = False
+    evaluated: bool = False
+
+
+def _prepare(url: str, instance: Path) -> list[Learner]:
+    """Learners who have read every module and have a post-test open (set up in-process)."""
+    from ceu import create_app
+    from ceu.auth.models import Role
+    from ceu.auth.services import create_user
+    from ceu.catalog.queries import course_by_slug
+    from ceu.certificates.services import update_provider_settings
+    from ceu.config import config_for_tests
+    from ceu.extensions import db
+    from ceu.learning.services import complete_module, enroll
+    from ceu.quiz.models import AttemptKind
+    from ceu.quiz.services import start_attempt
+
+    app = create_app({**config_for_tests(url, str(instance)), "SECRET_KEY": SECRET_KEY})
+    learners = []
+    with app.app_context():
+        update_provider_settings(
+            actor=None, provider_name="Example CE Provider", signatory_name="J. Example",
+            signatory_title="Director", approval_statements=[],
+        )  # fmt: skip
+        course = course_by_slug("minimal-course")
+        course.certificate_issue_mode = "automatic"
+        for n in range(LEARNERS):
+            user = create_user(
+                email=f"learner{n}@example.org", full_name=f"Learner {n}", password=PASSWORD,
+                roles=(Role.LEARNER,), credential="LPC", license_number=f"L-{n}",
+                license_state="Ohio",
+            )  # fmt: skip
+            enrollment = enroll(user=user, course=course)
+            for module in course.current_version.modules:
+                complete_module(enrollment=enrollment, module=module)
+            attempt = start_attempt(enrollment=enrollment, kind=AttemptKind.POST_TEST)
+            answers = {f"q-{item['id']}": list(item["key"]) for item in attempt.form}
+            learners.append(Learner(user.email, attempt.id, answers))
+        db.session.commit()
+        db.engine.dispose()
+    return learners
+
+
+def _log_in(client: Client, learner: Learner) -> str:
+    token = csrf_from(client.get("/login").body)
+    resp = client.post("/login", {"email": learner.email, "password": PASSWORD,
+                                  "csrf_token": token})  # fmt: skip
+    assert resp.status == 302, resp.body[:500]
+    return csrf_from(client.get("/password/reset").body)
+
+
+def _journey(address: Any, learner: Learner, submit_at: float, stop: threading.Event) -> None:
+    """Read, submit the post-test, send the evaluation; resend what got a 503."""
+    client = Client(address, timeout=20)
+    token = _log_in(client, learner)
+
+    def send(method: str, path: str, data: dict[str, Any] | None = None) -> int:
+        resp = client.request(method, path, data and {**data, "csrf_token": token})
+        learner.log.append((resp.started, resp.ended, resp.status, f"{method} {path}"))
+        return resp.status
+
+    while not stop.is_set():
+        send("GET", "/courses/minimal-course/modules/1")
+        if not learner.submitted and time.monotonic() >= submit_at:
+            status = send("POST", f"/attempts/{learner.attempt_id}/submit", learner.answers)
+            learner.submitted = status == 302
+        elif learner.submitted and not learner.evaluated:
+            status = send("POST", "/courses/minimal-course/evaluation", EVALUATION)
+            learner.evaluated = status == 302
+        time.sleep(0.05)
+
+
+def test_a_database_crash_under_load_answers_503_then_recovers_losing_nothing(tmp_path):
+    with PostgresCluster() as cluster:
+        url = cluster.create_database("ceu")
+        env = app_environment(url, tmp_path / "instance", CEU_RATELIMIT_ENABLED="0")
+        ceu_command(env, "db", "upgrade")
+        ceu_command(env, "courses", "import", str(PROJECT_ROOT / "docs/examples/minimal-course"))
+        learners = _prepare(url, tmp_path / "instance")
+
+        with Gunicorn(env, tmp_path / "gunicorn.log") as server:
+            stop = threading.Event()
+            begin = time.monotonic()
+            threads = [
+                threading.Thread(
+                    target=_journey, args=(server.address, learner, begin + 0.4 * n, stop)
+                )
+                for n, learner in enumerate(learners)
+            ]
+            for thread in threads:
+                thread.start()
+            time.sleep(1.2)  # some learners have submitted, others will while it is down
+            down_at = time.monotonic()
+            cluster.kill()
+            time.sleep(1.0)
+            cluster.start()
+            up_at = time.monotonic()
+            deadline = up_at + 30
+            while time.monotonic() < deadline and not all(x.evaluated for x in learners):
+                time.sleep(0.2)
+            time.sleep(1.0)  # a last round of page views after everyone finished
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=30)
+            health = Client(server.address).get("/healthz").status
+            server_log = server.log_tail()
+
+        log = sorted(entry for learner in learners for entry in learner.log)
+        statuses = {status for _, _, status, _ in log}
+        assert statuses <= {200, 302, 503}, (statuses, server_log)
+        unavailable = [entry for entry in log if entry[2] == 503]
+        assert unavailable, "no request met the outage: the test did not test it"
+        grace = 1.0  # a request sent just as the server came back may still meet the old pool
+        late = [entry for entry in unavailable if entry[0] > up_at + grace]
+        assert not late, f"503 after the database was back: {late[:5]}"
+        early = [e for e in unavailable if e[1] < down_at]
+        assert not early, f"503 before the database went down: {early[:5]}"
+        assert health == 200
+        assert all(x.submitted and x.evaluated for x in learners), server_log
+
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            for learner in learners:
+                attempts = conn.execute(
+                    text(
+                        "SELECT a.state, a.is_passed, count(i.position) FROM attempt a "
+                        "LEFT JOIN attempt_item i ON i.attempt_id = a.id "
+                        "WHERE a.enrollment_id = (SELECT enrollment_id FROM attempt "
+                        "WHERE id = :id) AND a.kind = 'post_test' GROUP BY a.id"
+                    ),
+                    {"id": learner.attempt_id},
+                ).all()
+                assert [(a.state, a.is_passed, a[2]) for a in attempts] == [
+                    ("graded", True, len(learner.answers))
+                ], learner.email
+            per_enrollment = conn.execute(
+                text("SELECT enrollment_id, count(*) FROM certificate GROUP BY enrollment_id")
+            ).all()
+            numbers = conn.execute(text("SELECT number FROM certificate")).scalars().all()
+        engine.dispose()
+        assert len(per_enrollment) == LEARNERS
+        assert all(count == 1 for _, count in per_enrollment)
+        assert len(set(numbers)) == LEARNERS
+        assert all(re.search(r"\d", n) for n in numbers)
