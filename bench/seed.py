@@ -25,9 +25,6 @@ from ceu.config import PROJECT_ROOT
 from ceu.extensions import db
 from ceu.files import find_course_dirs, load_course
 
-LEARNERS = 10_000
-COURSES = 50
-COURSES_PER_LEARNER = 10
 # Shared by every learner who logs in during the bench; never used outside it.
 BENCH_PASSWORD = "ceu-bench only: correct horse battery"  # noqa: S105
 # argon2id of a random string that was thrown away: a valid hash that matches nothing.
@@ -37,6 +34,20 @@ LOCKED_HASH = (
 )
 LEVELS = ("introductory", "intermediate", "advanced")
 CHUNK = 10_000
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How much to seed: the bench's figures are for the defaults."""
+
+    learners: int = 10_000
+    courses: int = 50  # the shipped course and its copies
+    courses_per_learner: int = 10
+    certificates: int = 2_000
+
+    @property
+    def enrollments_per_learner(self) -> int:
+        return min(self.courses_per_learner, self.courses)
 
 
 @dataclass
@@ -85,9 +96,6 @@ def _insert(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> i
 
 def _next_id(conn: Connection, table: Table) -> int:
     return (conn.scalar(select(db.func.max(table.c.id))) or 0) + 1
-
-
-CERTIFICATES = 2_000
 
 
 def _certificates(app: Flask, now: datetime, count: int) -> list[str]:
@@ -153,8 +161,14 @@ def _certificates(app: Flask, now: datetime, count: int) -> list[str]:
     return [row["verification_code"] for row in rows]
 
 
-def seed(app: Flask, *, clients: int, quiz_learners_per_client: int) -> Seeded:
+def seed(
+    app: Flask, *, clients: int, quiz_learners_per_client: int, scale: Scale = Scale()
+) -> Seeded:
     """Fill the app's (migrated, empty) database; returns who logs in and what they take."""
+    learners, courses = scale.learners, scale.courses
+    needed = clients * (1 + quiz_learners_per_client) + 1  # page, quiz and diagnosis users
+    if learners < needed or courses < 1:
+        raise ValueError(f"seeding {clients} clients needs {needed} learners and a course")
     out = Seeded()
     rng = random.Random(20261122)
     now = datetime.now(UTC).replace(microsecond=0)
@@ -179,24 +193,26 @@ def seed(app: Flask, *, clients: int, quiz_learners_per_client: int) -> Seeded:
             # faster). Constraints, indexes and later writes by the app are unaffected.
             conn.execute(text("SET LOCAL session_replication_role = replica"))
         t0 = time.perf_counter()
-        slugs, versions, modules = _copy_course(conn, t, course_id, version_id, base_slug)
+        slugs, versions, modules = _copy_course(
+            conn, t, course_id, version_id, base_slug, copies=courses - 1
+        )
         out.slugs = slugs
         out.module_count = len(modules[0])
         out.counts["courses"] = len(slugs)
-        out.timings[f"copy course x{COURSES - 1}"] = time.perf_counter() - t0
+        out.timings[f"copy course x{courses - 1}"] = time.perf_counter() - t0
 
         # who does what: page users, quiz users (every module read), one diagnostics user
         quiz_first = clients
         quiz_last = clients + clients * quiz_learners_per_client  # exclusive
-        diag_index = LEARNERS - 1
+        diag_index = learners - 1
         complete = set(range(quiz_first, quiz_last)) | {diag_index}
         logs_in = set(range(quiz_last)) | {diag_index}
 
         t0 = time.perf_counter()
         real_hash = PasswordHasher().hash(BENCH_PASSWORD)
         first_user = _next_id(conn, t["user"])
-        user_ids = [first_user + i for i in range(LEARNERS)]
-        emails = [f"learner{i:05d}@bench.example.org" for i in range(LEARNERS)]
+        user_ids = [first_user + i for i in range(learners)]
+        emails = [f"learner{i:05d}@bench.example.org" for i in range(learners)]
         out.counts["learners"] = _insert(
             conn,
             t["user"],
@@ -213,7 +229,7 @@ def seed(app: Flask, *, clients: int, quiz_learners_per_client: int) -> Seeded:
                     "created_at": now - timedelta(days=400),
                     "password_changed_at": now - timedelta(days=400),
                 }
-                for i in range(LEARNERS)
+                for i in range(learners)
             ),
         )
         first_role = _next_id(conn, t["user_role"])
@@ -227,7 +243,7 @@ def seed(app: Flask, *, clients: int, quiz_learners_per_client: int) -> Seeded:
                     "role": "learner",
                     "granted_at": now - timedelta(days=400),
                 }
-                for i in range(LEARNERS)
+                for i in range(learners)
             ),
         )
         out.timings["learners"] = time.perf_counter() - t0
@@ -239,9 +255,10 @@ def seed(app: Flask, *, clients: int, quiz_learners_per_client: int) -> Seeded:
         progress_id = _next_id(conn, t["module_progress"])
         courses_of: dict[int, list[int]] = {}
         course_ids = _course_ids(conn, t, slugs)
-        step = COURSES // COURSES_PER_LEARNER
-        for i in range(LEARNERS):
-            picked = [(i + k * step) % COURSES for k in range(COURSES_PER_LEARNER)]
+        per_learner = scale.enrollments_per_learner
+        step = courses // per_learner  # per_learner distinct courses for everyone
+        for i in range(learners):
+            picked = [(i + k * step) % courses for k in range(per_learner)]
             courses_of[i] = picked
             for c in picked:
                 mods = modules[c]
@@ -310,7 +327,7 @@ def seed(app: Flask, *, clients: int, quiz_learners_per_client: int) -> Seeded:
         db.engine.dispose()
 
     t0 = time.perf_counter()
-    out.verification_codes = _certificates(app, now, CERTIFICATES)
+    out.verification_codes = _certificates(app, now, scale.certificates)
     out.counts["certificates"] = len(out.verification_codes)
     out.timings["certificates"] = time.perf_counter() - t0
 
@@ -336,9 +353,15 @@ def _course_ids(conn: Connection, t: dict[str, Table], slugs: list[str]) -> list
 
 
 def _copy_course(
-    conn: Connection, t: dict[str, Table], course_id: int, version_id: int, base_slug: str
+    conn: Connection,
+    t: dict[str, Table],
+    course_id: int,
+    version_id: int,
+    base_slug: str,
+    *,
+    copies: int,
 ) -> tuple[list[str], list[int], list[list[int]]]:
-    """Copy the imported course COURSES - 1 times; (slugs, version ids, module ids by course)."""
+    """Copy the imported course `copies` times; (slugs, version ids, module ids by course)."""
     course_t, version_t, module_t = t["course"], t["course_version"], t["module"]
     question_t, file_t = t["question"], t["course_file"]
     course = dict(conn.execute(select(course_t).where(course_t.c.id == course_id)).mappings().one())
@@ -370,7 +393,7 @@ def _copy_course(
     next_file = _next_id(conn, file_t)
     slugs, version_ids, modules_by_course = [base_slug], [version_id], [module_ids]
     new_courses, new_versions, new_modules, new_questions, new_files = [], [], [], [], []
-    for n in range(2, COURSES + 1):
+    for n in range(2, copies + 2):
         slug = f"{base_slug}-b{n:02d}"
         cid, vid = next_course, next_version
         next_course += 1
@@ -406,6 +429,8 @@ def _copy_course(
     _insert(conn, module_t, new_modules)
     _insert(conn, question_t, new_questions)
     _insert(conn, file_t, new_files)
+    if not new_courses:  # one course: nothing was copied (an empty executemany is an error)
+        return slugs, version_ids, modules_by_course
     conn.execute(
         update(course_t)
         .where(course_t.c.id == bindparam("cid"))

@@ -51,3 +51,54 @@ def test_each_round_is_reported_against_its_own_healthz():
         "round 1: /healthz 1000 req/s; x healthz: catalog 0.50, module 0.40",
         "round 2: /healthz 800 req/s; x healthz: catalog 0.60, module 0.50",
     ]
+
+
+@pytest.mark.parametrize("courses", [1, 3])
+def test_seed_fills_a_small_database_that_the_site_can_serve(app, client, courses):
+    from sqlalchemy import func, select
+
+    from bench.seed import BENCH_PASSWORD, Scale, seed
+    from ceu.auth.models import User
+    from ceu.catalog.models import Course
+    from ceu.extensions import db
+    from ceu.learning.models import Enrollment, ModuleProgress
+    from tests.conftest import post_form
+
+    scale = Scale(learners=8, courses=courses, courses_per_learner=2, certificates=3)
+    seeded = seed(app, clients=2, quiz_learners_per_client=1, scale=scale)
+    per_learner = min(2, courses)
+    assert seeded.counts["courses"] == courses
+    assert seeded.counts["learners"] == 8
+    assert seeded.counts["enrollments"] == 8 * per_learner
+    assert len(seeded.verification_codes) == 3
+    assert [len(lane) for lane in seeded.quiz_lanes] == [1, 1]
+
+    db.session.expire_all()
+    published = db.session.scalars(
+        select(Course.slug).where(Course.current_version_id.is_not(None))
+    )
+    assert sorted(published) == sorted(seeded.slugs)
+    pairs = db.session.execute(select(Enrollment.user_id, Enrollment.course_id)).all()
+    assert len(pairs) == len(set(pairs)) == 8 * per_learner
+    for email in seeded.quiz_emails:  # the quiz users have read every module
+        done = db.session.scalar(
+            select(func.count(ModuleProgress.completed_at))
+            .join(Enrollment, Enrollment.id == ModuleProgress.enrollment_id)
+            .join(User, User.id == Enrollment.user_id)
+            .where(User.email == email)
+        )
+        assert done == seeded.module_count * per_learner
+
+    user = seeded.page_users[0]
+    login = post_form(client, "/login", {"email": user["email"], "password": BENCH_PASSWORD})
+    assert login.status_code == 302
+    for slug in user["courses"]:
+        assert client.get(f"/courses/{slug}").status_code == 200
+    assert client.get(f"/verify/{seeded.verification_codes[0]}").status_code == 200
+
+
+def test_seed_refuses_a_scale_too_small_for_its_clients(app):
+    from bench.seed import Scale, seed
+
+    with pytest.raises(ValueError, match="needs 7 learners"):
+        seed(app, clients=2, quiz_learners_per_client=2, scale=Scale(learners=6, courses=1))
