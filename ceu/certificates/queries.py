@@ -11,7 +11,7 @@ from ceu.auth.models import User
 from ceu.catalog.models import Course, CourseVersion
 from ceu.certificates.models import Certificate, EvaluationResponse
 from ceu.domain.certificates import CertificateRecord, CertificateStatus, is_plausible_code
-from ceu.domain.completion import LearnerState
+from ceu.domain.completion import LearnerState, outstanding
 from ceu.domain.credit import Credit
 from ceu.extensions import contains_pattern, db
 from ceu.learning import queries as learning_queries
@@ -160,7 +160,13 @@ def by_code(code: str) -> Certificate | None:
 
 
 def queue() -> list[tuple[Enrollment, User, CourseVersion, Course]]:
-    """Completions waiting for an admin: every requirement met, no certificate yet."""
+    """Completions waiting for an admin: every requirement met, no certificate yet.
+
+    SQL only narrows the enrollments down to those that may be complete (active, post-test
+    passed, evaluation in, every module marked read, no certificate: each one necessary);
+    the completion rule itself (`ceu.domain.completion.outstanding`) decides, so the
+    queue can never disagree with the course page or the issuing service.
+    """
     done = (
         select(func.count(ModuleProgress.id))
         .where(
@@ -181,13 +187,11 @@ def queue() -> list[tuple[Enrollment, User, CourseVersion, Course]]:
             Enrollment.evaluation_submitted_at.is_not(None),
             done >= CourseVersion.module_count,
             ~has_certificate.exists(),
-            User.credential != "",
-            User.license_number != "",
-            User.license_state != "",
         )
-        .order_by(Enrollment.evaluation_submitted_at)
+        .order_by(Enrollment.evaluation_submitted_at, Enrollment.id)
     ).all()
-    return [(e, u, v, c) for e, u, v, c in rows]
+    states = learning_queries.enrollment_states([(e, u, v) for e, u, v, _ in rows])
+    return [(e, u, v, c) for e, u, v, c in rows if not outstanding(states[e.id])]
 
 
 def certificates(search: str = "", limit: int = 200) -> list[tuple[Certificate, User]]:
