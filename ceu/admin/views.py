@@ -15,6 +15,7 @@ from ceu.auth import services as auth_services
 from ceu.auth.models import Role, User
 from ceu.auth.permissions import ensure, role_required
 from ceu.auth.services import find_user_by_email
+from ceu.catalog.models import IssueMode
 from ceu.catalog.queries import all_courses, course_by_slug
 from ceu.certificates import pdf, queries, services
 from ceu.certificates.forms import (
@@ -218,7 +219,10 @@ def issue_mode(slug: str) -> Response:
         actor=current_user,  # type: ignore[arg-type]
     )
     db.session.commit()
-    how = {"automatic": "automatically on completion", "approval": "after an admin approves"}
+    how = {
+        IssueMode.AUTOMATIC: "automatically on completion",
+        IssueMode.APPROVAL: "after an admin approves",
+    }
     mode = course.certificate_issue_mode  # type: ignore[union-attr]
     flash(f"{slug}: certificates are now issued {how[mode]}.", "success")
     return redirect(url_for("admin.index"))

@@ -61,5 +61,5 @@ def can_read_module(user: Any, enrollment: Any) -> bool:
         enrollment is not None
         and getattr(user, "is_authenticated", False)
         and enrollment.user_id == user.id
-        and enrollment.status in ("active", "completed")
+        and (enrollment.is_active or enrollment.is_completed)
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -11,15 +12,21 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ceu.extensions import UTCDateTime, db, utcnow
 
 
+class IssueMode(StrEnum):
+    """How a course's certificates are issued once a learner completes it."""
+
+    APPROVAL = "approval"  # completions wait in the admin queue
+    AUTOMATIC = "automatic"  # issued on completion
+
+
 class Course(db.Model):  # type: ignore[name-defined,misc]
     """A course is its slug; what learners see is its current version."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     is_published: Mapped[bool] = mapped_column(default=True)
-    # "approval": completions wait in the admin queue; "automatic": issued on completion
     certificate_issue_mode: Mapped[str] = mapped_column(
-        String(20), default="approval", server_default="approval"
+        String(20), default=IssueMode.APPROVAL.value, server_default=IssueMode.APPROVAL.value
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     current_version_id: Mapped[int | None] = mapped_column(

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ceu.audit import services as audit
 from ceu.auth.models import User
-from ceu.catalog.models import Course
+from ceu.catalog.models import Course, IssueMode
 from ceu.certificates import queries
 from ceu.certificates.models import (
     Certificate,
@@ -39,7 +39,7 @@ from ceu.extensions import db, utcnow
 from ceu.learning import services as learning_services
 from ceu.learning.models import Enrollment, EnrollmentStatus, InvalidTransition
 
-ISSUE_MODES = ("approval", "automatic")
+ISSUE_MODES = tuple(IssueMode)
 
 
 class CertificateError(UserError):
@@ -449,7 +449,7 @@ def maybe_issue_automatically(*, enrollment: Enrollment, verify_base: str) -> Ce
 
     Returns the enrollment's valid certificate, also one a concurrent request has just
     issued; None while it waits (approval mode, requirements or provider settings)."""
-    if enrollment.course.certificate_issue_mode != "automatic":
+    if enrollment.course.certificate_issue_mode != IssueMode.AUTOMATIC:
         return None
     existing = queries.certificate_for(enrollment)
     if existing is not None:

@@ -18,11 +18,13 @@ from flask import (
     request,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from ceu.auth.models import User
 from ceu.auth.permissions import ensure, is_admin
+from ceu.catalog.models import IssueMode
 from ceu.certificates import credentials, pdf, queries, services
 from ceu.certificates.forms import PlainForm
 from ceu.certificates.models import Certificate
@@ -31,12 +33,21 @@ from ceu.core.cache import fragment_key, process_cache, render_macro
 from ceu.core.errors import on_refusal
 from ceu.core.nav import NavLink, add_nav_link, signed_in
 from ceu.domain import completion, credit
+from ceu.domain.certificates import CertificateStatus
 from ceu.domain.evaluation import LIKERT_LABELS
 from ceu.extensions import db, limiter, utcnow
-from ceu.learning import queries as learning_queries
 from ceu.learning.dashboard import add_course_panel, add_dashboard_panel, set_hours_source
+from ceu.learning.views import enrollment_or_404
 
 bp = Blueprint("certificates", __name__)
+
+
+@bp.record_once
+def _template_enums(state: BlueprintSetupState) -> None:
+    """Templates compare statuses with the enums, never with bare strings."""
+    state.app.jinja_env.globals.update(CertificateStatus=CertificateStatus, IssueMode=IssueMode)
+
+
 add_nav_link(NavLink("My certificates", "certificates.mine", signed_in, order=30))
 
 
@@ -56,15 +67,6 @@ def signing_key() -> credentials.SigningKey:
     return cached
 
 
-def _enrollment(slug: str):  # type: ignore[no-untyped-def]
-    found = learning_queries.published_course(slug)
-    ensure(found is not None)
-    course, _ = found  # type: ignore[misc]
-    enrollment = learning_queries.enrollment_for(current_user, course)
-    ensure(enrollment is not None and enrollment.user_id == current_user.id)
-    return course, enrollment
-
-
 # --- evaluation -------------------------------------------------------------------------
 
 
@@ -72,7 +74,7 @@ def _enrollment(slug: str):  # type: ignore[no-untyped-def]
 @login_required
 @on_refusal(redirect_to="learning.course_page")
 def evaluation(slug: str) -> Any:
-    course, enrollment = _enrollment(slug)
+    course, enrollment = enrollment_or_404(slug)
     form = PlainForm()
     items = enrollment.version.front["evaluation"]
     objectives = {o["id"]: o["text"] for o in enrollment.version.front["objectives"]}
@@ -114,7 +116,7 @@ def evaluation(slug: str) -> Any:
 def claim(slug: str) -> Any:
     """Ask for the certificate once complete: issued now, or queued for approval."""
     PlainForm()
-    course, enrollment = _enrollment(slug)
+    course, enrollment = enrollment_or_404(slug)
     if queries.certificate_for(enrollment) is not None:
         return redirect(url_for("certificates.mine"))
     owed = completion.outstanding(queries.completion_state(enrollment))

@@ -54,6 +54,10 @@ class Enrollment(db.Model):  # type: ignore[name-defined,misc]
     def is_active(self) -> bool:
         return self.status == EnrollmentStatus.ACTIVE
 
+    @property
+    def is_completed(self) -> bool:
+        return self.status == EnrollmentStatus.COMPLETED
+
     def withdraw(self) -> None:
         if self.status != EnrollmentStatus.ACTIVE:
             raise InvalidTransition(f"cannot withdraw an enrollment that is {self.status}")

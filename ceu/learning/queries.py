@@ -31,7 +31,7 @@ LEVELS = ("introductory", "intermediate", "advanced")
 class CatalogRow:
     slug: str
     version: VersionView
-    status: str  # "not_enrolled" | EnrollmentStatus value
+    status: EnrollmentStatus | None  # None: not enrolled
     percent: int
 
     @property
@@ -128,9 +128,9 @@ def catalog(*, user: User | None, search: str = "", level: str = "", page: int =
     total = found[0].total if found else 0
     rows = []
     for row in found:
-        status, percent = "not_enrolled", 0
+        status, percent = None, 0
         if row.status is not None:
-            status = row.status
+            status = EnrollmentStatus(row.status)
             percent = enrollment_percent(row, user, row.module_count, row.done)  # type: ignore[arg-type]
         snapshot = catalog_queries.version(row.version_id, row.content_hash)
         rows.append(CatalogRow(slug=row.slug, version=snapshot, status=status, percent=percent))
@@ -174,6 +174,10 @@ class EnrollmentView:
     @property
     def is_active(self) -> bool:
         return self.status == EnrollmentStatus.ACTIVE
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == EnrollmentStatus.COMPLETED
 
 
 @dataclass(frozen=True)
@@ -232,12 +236,20 @@ def learner_course(user: User | None, slug: str) -> LearnerCourse | None:
     return LearnerCourse(course=course, enrollment=enrollment, progress=progress)
 
 
-def published_course(slug: str) -> tuple[Course, CourseVersion] | None:
-    """The ORM course and its current version, for pages that write (quiz, certificates)."""
+def own_enrollment(user: User, slug: str) -> tuple[Course, Enrollment] | None:
+    """A published course and this user's enrollment in it (ORM objects, for pages that
+    write: quiz, evaluation, certificate), in one statement; None without either."""
+    if not getattr(user, "is_authenticated", False):
+        return None
     row = db.session.execute(
-        select(Course, CourseVersion)
-        .join(CourseVersion, CourseVersion.id == Course.current_version_id)
-        .where(Course.is_published.is_(True), Course.slug == slug)
+        select(Course, Enrollment)
+        .join(Enrollment, Enrollment.course_id == Course.id)
+        .where(
+            Course.is_published.is_(True),
+            Course.current_version_id.is_not(None),
+            Course.slug == slug,
+            Enrollment.user_id == user.id,
+        )
     ).first()
     return (row[0], row[1]) if row else None
 

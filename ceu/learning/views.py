@@ -5,23 +5,37 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from ceu.auth.permissions import can_preview_courses, can_read_module, ensure
 from ceu.catalog import queries as catalog_queries
+from ceu.catalog.models import Course
 from ceu.catalog.queries import CourseRef, ModuleView, VersionView
 from ceu.core.cache import cached_macro, fragment_key, process_cache, render_macro
 from ceu.core.errors import on_refusal
 from ceu.core.nav import NavLink, add_nav_link, everyone, signed_in
 from ceu.domain import completion
+from ceu.domain.completion import ModuleState, Step
 from ceu.extensions import db, utcnow
 from ceu.learning import queries, services
 from ceu.learning.dashboard import course_panels_for, hours_for, panels_for
 from ceu.learning.forms import ActionForm
+from ceu.learning.models import Enrollment, EnrollmentStatus
 
 bp = Blueprint("learning", __name__)
+
+
+@bp.record_once
+def _template_enums(state: BlueprintSetupState) -> None:
+    """Templates compare statuses with the enums, never with bare strings."""
+    state.app.jinja_env.globals.update(
+        EnrollmentStatus=EnrollmentStatus, ModuleState=ModuleState, Step=Step
+    )
+
+
 FRAGMENTS = "learning/_fragments.html"  # macros rendered once per version (ceu.core.cache)
 
 add_nav_link(NavLink("Courses", "learning.catalog", everyone, order=10))
@@ -50,6 +64,14 @@ def catalog() -> str:
         level=level,
         levels=queries.LEVELS,
     )
+
+
+def enrollment_or_404(slug: str) -> tuple[Course, Enrollment]:
+    """The published course and the signed-in learner's enrollment, or 404 (another
+    learner's enrollment is never revealed)."""
+    found = queries.own_enrollment(current_user, slug)  # type: ignore[arg-type]
+    ensure(found is not None)
+    return found  # type: ignore[return-value]
 
 
 def _course_or_404(slug: str) -> CourseRef:
@@ -152,9 +174,7 @@ def _reader_context(slug: str, position: int):  # type: ignore[no-untyped-def]
     seen = _learner_course_or_404(slug)
     course, enrollment = seen.course, seen.enrollment
     ensure(can_read_module(current_user, enrollment))
-    is_preview = enrollment is None or not (
-        enrollment.is_active or enrollment.status == "completed"
-    )
+    is_preview = enrollment is None or not (enrollment.is_active or enrollment.is_completed)
     if is_preview:
         version = catalog_queries.current_version(course)
     else:
@@ -250,9 +270,9 @@ def dashboard() -> str:
     rows = queries.dashboard(current_user)  # type: ignore[arg-type]
     hours = hours_for(current_user, rows)
     year = utcnow().year
-    active = [r for r in rows if r.status == "active"]
-    completed = [r for r in rows if r.status == "completed"]
-    withdrawn = [r for r in rows if r.status == "withdrawn"]
+    active = [r for r in rows if r.status == EnrollmentStatus.ACTIVE]
+    completed = [r for r in rows if r.status == EnrollmentStatus.COMPLETED]
+    withdrawn = [r for r in rows if r.status == EnrollmentStatus.WITHDRAWN]
     return render_template(
         "learning/dashboard.html",
         active=active,

@@ -13,22 +13,13 @@ from ceu.catalog.queries import VersionView
 from ceu.core.errors import on_refusal
 from ceu.domain import grading
 from ceu.extensions import db, utcnow
-from ceu.learning import queries as learning_queries
 from ceu.learning.dashboard import add_dashboard_panel
+from ceu.learning.views import enrollment_or_404
 from ceu.quiz import queries, services
 from ceu.quiz.forms import QuizForm
 from ceu.quiz.models import Attempt, AttemptKind
 
 bp = Blueprint("quiz", __name__)
-
-
-def _enrollment_or_404(slug: str):  # type: ignore[no-untyped-def]
-    found = learning_queries.published_course(slug)
-    ensure(found is not None)
-    course, _ = found  # type: ignore[misc]
-    enrollment = learning_queries.enrollment_for(current_user, course)
-    ensure(enrollment is not None and enrollment.user_id == current_user.id)
-    return course, enrollment
 
 
 def _own_attempt_or_404(attempt_id: int) -> tuple[Attempt, VersionView]:
@@ -52,7 +43,7 @@ def _policy_summary(front: dict[str, Any]) -> dict[str, Any]:
 @bp.get("/courses/<slug>/post-test")
 @login_required
 def overview(slug: str) -> str:
-    course, enrollment = _enrollment_or_404(slug)
+    course, enrollment = enrollment_or_404(slug)
     attempts = queries.attempts(enrollment, AttemptKind.POST_TEST)
     finished = [a for a in attempts if a.is_final]
     front = enrollment.version.front
@@ -76,7 +67,7 @@ def overview(slug: str) -> str:
 @login_required
 @on_refusal(redirect_to="quiz.overview")
 def start(slug: str) -> Response:
-    course, enrollment = _enrollment_or_404(slug)
+    course, enrollment = enrollment_or_404(slug)
     attempt = services.start_attempt(enrollment=enrollment, kind=AttemptKind.POST_TEST)
     db.session.commit()
     return redirect(url_for("quiz.take", attempt_id=attempt.id))
@@ -86,7 +77,7 @@ def start(slug: str) -> Response:
 @login_required
 @on_refusal(redirect_to="learning.module_page")
 def start_check(slug: str, position: int) -> Response:
-    course, enrollment = _enrollment_or_404(slug)
+    course, enrollment = enrollment_or_404(slug)
     ensure(enrollment.is_active)
     attempt = services.start_attempt(
         enrollment=enrollment, kind=AttemptKind.KNOWLEDGE_CHECK, module_position=position
