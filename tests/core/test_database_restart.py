@@ -98,10 +98,16 @@ def _log_in(client: Client, learner: Learner) -> str:
     return csrf_from(client.get("/password/reset").body)
 
 
-def _journey(address: Any, learner: Learner, submit_at: float, stop: threading.Event) -> None:
-    """Read, submit the post-test, send the evaluation; resend what got a 503."""
+def _journey(
+    address: Any, learner: Learner, submit_after: float, ready: threading.Barrier,
+    stop: threading.Event,
+) -> None:  # fmt: skip
+    """Log in, then (once every learner has) read, submit the post-test and send the
+    evaluation; resend what got a 503."""
     client = Client(address, timeout=20)
     token = _log_in(client, learner)
+    ready.wait(timeout=120)  # the outage starts only once everybody is signed in
+    submit_at = time.monotonic() + submit_after
 
     def send(method: str, path: str, data: dict[str, Any] | None = None) -> int:
         resp = client.request(method, path, data and {**data, "csrf_token": token})
@@ -129,15 +135,18 @@ def test_a_database_crash_under_load_answers_503_then_recovers_losing_nothing(tm
 
         with Gunicorn(env, tmp_path / "gunicorn.log") as server:
             stop = threading.Event()
-            begin = time.monotonic()
+            # Signing in hashes a password at full cost: on a loaded machine it can take
+            # longer than the time before the outage, so the clock starts after it.
+            ready = threading.Barrier(LEARNERS + 1)
             threads = [
                 threading.Thread(
-                    target=_journey, args=(server.address, learner, begin + 0.4 * n, stop)
+                    target=_journey, args=(server.address, learner, 0.4 * n, ready, stop)
                 )
                 for n, learner in enumerate(learners)
             ]
             for thread in threads:
                 thread.start()
+            ready.wait(timeout=120)
             time.sleep(1.2)  # some learners have submitted, others will while it is down
             down_at = time.monotonic()
             cluster.kill()
