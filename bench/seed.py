@@ -22,6 +22,7 @@ from sqlalchemy import Connection, MetaData, Table, bindparam, inspect, select, 
 
 from ceu.catalog.services import import_course
 from ceu.config import PROJECT_ROOT
+from ceu.domain.content import Level
 from ceu.extensions import db
 from ceu.files import find_course_dirs, load_course
 
@@ -32,7 +33,7 @@ LOCKED_HASH = (
     "$argon2id$v=19$m=65536,t=3,p=4$8sqUYOlkPVUlxQKbGl+rMg$"
     "6VBUeHD5tRmQCQjYICDuX35W24iV/J6nUk9kz8bePW0"
 )
-LEVELS = ("introductory", "intermediate", "advanced")
+LEVELS = [str(level) for level in Level]
 CHUNK = 10_000
 
 

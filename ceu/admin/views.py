@@ -299,12 +299,12 @@ def evaluations(slug: str) -> str:
     ensure(course is not None and course.current_version is not None)
     version = course.current_version  # type: ignore[union-attr]
     responses = [r.answers for r in queries.evaluations(course.id)]  # type: ignore[union-attr]
-    objectives = {o["id"]: o["text"] for o in version.front["objectives"]}
+    objectives = {objective.id: objective.text for objective in version.policy.objectives}
     return render_template(
         "admin/evaluations.html",
         course=course,
         version=version,
-        summary=summarize(version.front["evaluation"], responses),
+        summary=summarize(version.policy.evaluation, responses),
         count=len(responses),
         objectives=objectives,
     )

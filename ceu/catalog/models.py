@@ -6,9 +6,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Dialect, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
+from ceu.domain.content import CoursePolicy
+from ceu.domain.content.snapshot import policy_from_json, policy_to_json
 from ceu.extensions import UTCDateTime, db, utcnow
 
 
@@ -17,6 +20,23 @@ class IssueMode(StrEnum):
 
     APPROVAL = "approval"  # completions wait in the admin queue
     AUTOMATIC = "automatic"  # issued on completion
+
+
+class PolicyJSON(TypeDecorator[CoursePolicy]):
+    """A version's CoursePolicy, stored as JSON and read back as the typed objects."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: CoursePolicy | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, CoursePolicy):
+            raise TypeError(f"CourseVersion.policy takes a CoursePolicy, not {type(value)}")
+        return policy_to_json(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> CoursePolicy | None:
+        return None if value is None else policy_from_json(value)
 
 
 class Course(db.Model):  # type: ignore[name-defined,misc]
@@ -61,7 +81,8 @@ class CourseVersion(db.Model):  # type: ignore[name-defined,misc]
     level: Mapped[str] = mapped_column(String(20))
     contact_hours: Mapped[float] = mapped_column(Float)
     module_count: Mapped[int] = mapped_column(Integer, default=0)
-    front: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # the column keeps its first name; it holds the policy (ceu.domain.content.snapshot)
+    policy: Mapped[CoursePolicy] = mapped_column("front", PolicyJSON)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     imported_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"), default=None

@@ -1,7 +1,7 @@
 """Course reads for the hot pages: a course by slug, and immutable version snapshots.
 
-A version never changes after import, so its snapshot (front matter, modules without
-their HTML) is read once per process and kept (`ceu.core.cache`), keyed by id and
+A version never changes after import, so its snapshot (the typed CoursePolicy, modules
+without their HTML) is read once per process and kept (`ceu.core.cache`), keyed by id and
 content hash. What can change about a course (published, current version, issue mode) is
 read on every request with one Core statement.
 """
@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, select
 
 from ceu.catalog.models import Course, CourseFile, CourseVersion, Module
 from ceu.core.cache import process_cache
+from ceu.domain.content import CoursePolicy, Level
 from ceu.extensions import db
 
 _COURSE = Course.__table__
@@ -60,10 +61,10 @@ class VersionView:
     content_hash: str
     title: str
     summary: str
-    level: str
+    level: Level
     contact_hours: float
     module_count: int
-    front: dict[str, Any]
+    policy: CoursePolicy
     modules: tuple[ModuleView, ...]
 
     @property
@@ -87,8 +88,12 @@ _COURSE_BY_SLUG = (
     .where(_COURSE.c.slug == bindparam("slug"))
 )
 _VERSION_HASH = select(_VERSION.c.content_hash).where(_VERSION.c.id == bindparam("version_id"))
+_VERSION_COLUMNS = {
+    **{c.name: c for c in _VERSION.c},
+    "policy": _VERSION.c.front,
+}  # the column's first name
 _VERSION_FIELDS = [name for name in VersionView.__dataclass_fields__ if name != "modules"]
-_VERSION_ROW = select(*[_VERSION.c[name] for name in _VERSION_FIELDS]).where(
+_VERSION_ROW = select(*[_VERSION_COLUMNS[name].label(name) for name in _VERSION_FIELDS]).where(
     _VERSION.c.id == bindparam("version_id")
 )
 _MODULE_ROWS = (
@@ -150,7 +155,8 @@ def _load_version(version_id: int) -> VersionView:
         ModuleView(**m._mapping)
         for m in db.session.execute(_MODULE_ROWS, {"version_id": version_id})
     )
-    return VersionView(**row._mapping, modules=modules)
+    values = {**row._mapping, "level": Level(row.level)}
+    return VersionView(**values, modules=modules)
 
 
 def module_html(module_id: int) -> str:

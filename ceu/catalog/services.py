@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 
 from ceu.auth.models import User
 from ceu.catalog.models import Course, CourseFile, CourseVersion, Module, Question
 from ceu.domain import content as dc
+from ceu.domain.content.snapshot import to_json
 from ceu.extensions import db
 
 
@@ -20,32 +18,6 @@ class ImportResult:
     course: Course
     version: CourseVersion
     created: bool  # False: the content was already imported (same content hash)
-
-
-def _plain(value: Any) -> Any:
-    """Dataclasses and enums to JSON-ready values."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-FRONT_FIELDS = (
-    "audience",
-    "prerequisites",
-    "objectives",
-    "credit_requirements",
-    "contact_hours",
-    "disclosures",
-    "references",
-    "post_test",
-    "knowledge_check",
-    "reading",
-    "evaluation",
-)
 
 
 def import_course(*, parsed: dc.Course, actor: User | None = None) -> ImportResult:
@@ -76,7 +48,7 @@ def import_course(*, parsed: dc.Course, actor: User | None = None) -> ImportResu
         level=str(parsed.level),
         contact_hours=float(parsed.contact_hours.hours),
         module_count=len(parsed.modules),
-        front={name: _plain(getattr(parsed, name)) for name in FRONT_FIELDS},
+        policy=parsed.policy,
         imported_by_id=actor.id if actor else None,
     )
     version.files = [CourseFile(path=path, text=text) for path, text in parsed.files]
@@ -95,9 +67,9 @@ def _module(m: dc.Module) -> Module:
         title=m.title,
         estimated_minutes=m.estimated_minutes,
         word_count=m.word_count,
-        objectives=_plain(m.objectives),
+        objectives=to_json(m.objectives),
         key_points=list(m.key_points),
-        sections=_plain(m.sections),
+        sections=to_json(m.sections),
         cited_keys=list(m.cited_keys),
         html=m.html,
     )
@@ -111,7 +83,7 @@ def _module(m: dc.Module) -> Module:
             difficulty=str(q.difficulty),
             objectives=list(q.objectives),
             section=q.section,
-            content={"stem": q.stem, "options": _plain(q.options), "key": list(q.key)},
+            content={"stem": q.stem, "options": to_json(q.options), "key": list(q.key)},
             content_hash=q.content_hash,
         )
         for i, q in enumerate(m.questions, start=1)

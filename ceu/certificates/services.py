@@ -130,7 +130,7 @@ def submit_evaluation(
 ) -> list[EvaluationProblem]:
     """Store one evaluation per enrollment, apart from the learner's identity."""
     now = now or utcnow()
-    items = enrollment.version.front["evaluation"]
+    items = enrollment.version.policy.evaluation
     answers, problems = read_evaluation(items, raw)
     if problems:
         return problems

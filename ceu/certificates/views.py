@@ -76,8 +76,9 @@ def signing_key() -> credentials.SigningKey:
 def evaluation(slug: str) -> Any:
     course, enrollment = enrollment_or_404(slug)
     form = PlainForm()
-    items = enrollment.version.front["evaluation"]
-    objectives = {o["id"]: o["text"] for o in enrollment.version.front["objectives"]}
+    policy = enrollment.version.policy
+    items = policy.evaluation
+    objectives = {objective.id: objective.text for objective in policy.objectives}
     if enrollment.evaluation_submitted_at is not None:
         flash("Thank you: your evaluation is already recorded.", "info")
         return redirect(url_for("learning.course_page", slug=slug))

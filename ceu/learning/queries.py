@@ -20,11 +20,11 @@ from ceu.domain.completion import (
     ModuleStatus,
     percent_from_counts,
 )
+from ceu.domain.content import Level
 from ceu.extensions import contains_pattern, db
 from ceu.learning.models import Enrollment, EnrollmentStatus, ModuleProgress
 
 PAGE_SIZE = 20
-LEVELS = ("introductory", "intermediate", "advanced")
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def catalog(*, user: User | None, search: str = "", level: str = "", page: int =
     params: dict[str, Any] = {"limit": PAGE_SIZE, "user_id": user.id if signed_in else None}
     if search:
         params["pattern"] = contains_pattern(search)
-    if level in LEVELS:
+    if level in {str(choice) for choice in Level}:
         params["level"] = level
     statement = _CATALOG[("pattern" in params, "level" in params)]
     page = max(1, page)
@@ -337,7 +337,7 @@ def enrollment_state(enrollment: Enrollment) -> LearnerState:
         user=db.session.get(User, enrollment.user_id),  # type: ignore[arg-type]
         modules=modules_of(version.id),
         progress=progress_by_module(enrollment),
-        minimum_reading_minutes=version.front["post_test"]["minimum_reading_minutes"],
+        minimum_reading_minutes=version.policy.post_test.minimum_reading_minutes,
         enrollment=enrollment,
     )
 
@@ -363,7 +363,7 @@ def enrollment_states(
             user=user,
             modules=version.modules,
             progress=progress[enrollment.id],
-            minimum_reading_minutes=version.front["post_test"]["minimum_reading_minutes"],
+            minimum_reading_minutes=version.policy.post_test.minimum_reading_minutes,
             enrollment=enrollment,
         )
     return states

@@ -19,6 +19,7 @@ from ceu.core.errors import on_refusal
 from ceu.core.nav import NavLink, add_nav_link, everyone, signed_in
 from ceu.domain import completion
 from ceu.domain.completion import ModuleState, Step
+from ceu.domain.content import Level
 from ceu.extensions import db, utcnow
 from ceu.learning import queries, services
 from ceu.learning.dashboard import course_panels_for, hours_for, panels_for
@@ -62,7 +63,7 @@ def catalog() -> str:
         cards=cards,
         search=search,
         level=level,
-        levels=queries.LEVELS,
+        levels=list(Level),
     )
 
 
@@ -100,7 +101,7 @@ def course_page(slug: str) -> str:
             user=current_user,  # type: ignore[arg-type]
             modules=shown.modules,
             progress=progress,
-            minimum_reading_minutes=shown.front["post_test"]["minimum_reading_minutes"],
+            minimum_reading_minutes=shown.policy.post_test.minimum_reading_minutes,
             enrollment=enrollment,
         )
         owed = completion.outstanding(state)
@@ -197,9 +198,9 @@ def _module_fragments(version: VersionView, module: ModuleView) -> ModuleFragmen
 
     def render() -> ModuleFragments:
         cited = set(module.cited_keys)
-        references = [r for r in version.front["references"] if r["key"] in cited]
+        references = [r for r in version.policy.references if r.key in cited]
         html = Markup(catalog_queries.module_html(module.id))  # noqa: S704 - sanitized at import
-        wpm = version.front["contact_hours"]["words_per_minute"]
+        wpm = version.policy.contact_hours.words_per_minute
         return ModuleFragments(
             toc=render_macro(FRAGMENTS, "module_toc", module, references),
             body=render_macro(FRAGMENTS, "module_body", module, html, references),
@@ -236,7 +237,7 @@ def module_page(slug: str, position: int) -> str:
         reading_minutes=fragments.reading_minutes,
         progress=progress,
         is_preview=is_preview,
-        auto_complete=version.front["reading"]["auto_complete_at_end"],
+        auto_complete=version.policy.reading.auto_complete_at_end,
     )
 
 

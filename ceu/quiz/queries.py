@@ -75,7 +75,7 @@ def post_test_unlocked(enrollment: Enrollment) -> bool:
 
 
 def result_of_record(enrollment: Enrollment, finished: list[Attempt]) -> float | None:
-    method = enrollment.version.front["post_test"]["grading_method"]
+    method = enrollment.version.policy.post_test.grading_method
     return grading.result_of_record([a.score or 0.0 for a in finished], method)
 
 

@@ -21,6 +21,7 @@ from ceu.catalog import queries as catalog_queries
 from ceu.catalog.models import Module, Question
 from ceu.core.errors import UserError
 from ceu.domain import grading
+from ceu.domain.content import PostTestPolicy, Scoring
 from ceu.domain.questions import InvalidResponse, OptionSpec, QuestionSpec
 from ceu.extensions import db, utcnow
 from ceu.learning import queries as learning_queries
@@ -109,15 +110,15 @@ def start_attempt(
     previous = queries.attempts(enrollment, kind, module_position)
     if kind == AttemptKind.POST_TEST:
         _check_post_test_allowed(enrollment, previous, now)
-        policy = version.front["post_test"]
-        blueprint = [(e["module"], e["items"]) for e in policy["blueprint"]]
-        time_limit = policy["time_limit_minutes"]
+        policy = version.policy.post_test
+        blueprint = [(entry.module, entry.items) for entry in policy.blueprint]
+        time_limit = policy.time_limit_minutes
     else:
         module = next((m for m in modules if m.position == module_position), None)
         if module is None:
             raise QuizError("This module has no knowledge check.")
         count = min(
-            version.front["knowledge_check"]["items"],
+            version.policy.knowledge_check.items,
             sum(1 for q in module.questions if q.pool == "knowledge_check"),
         )
         if count == 0:
@@ -149,7 +150,7 @@ def start_attempt(
 def _check_post_test_allowed(
     enrollment: Enrollment, previous: list[Attempt], now: datetime
 ) -> None:
-    policy = enrollment.version.front["post_test"]
+    policy = enrollment.version.policy.post_test
     if not enrollment.is_active:
         raise QuizError("You are not enrolled in this course.")
     if not queries.post_test_unlocked(enrollment):
@@ -157,11 +158,11 @@ def _check_post_test_allowed(
     finished = [a for a in previous if a.is_final]
     if enrollment.post_test_passed_at is not None:  # the result of record already passes
         raise QuizError("You have already passed the post-test.")
-    left = grading.attempts_left(len(finished), policy["max_attempts"])
+    left = grading.attempts_left(len(finished), policy.max_attempts)
     if left is not None and left <= 0:
         raise QuizError("You have used every attempt this course allows.")
     last_end = max((a.graded_at for a in finished if a.graded_at), default=None)
-    allowed_at = grading.next_attempt_allowed_at(last_end, policy["wait_hours_between_attempts"])
+    allowed_at = grading.next_attempt_allowed_at(last_end, policy.wait_hours_between_attempts)
     if allowed_at is not None and now < allowed_at:
         raise QuizError(f"Your next attempt opens at {allowed_at:%Y-%m-%d %H:%M} UTC.")
 
@@ -231,8 +232,8 @@ def submit_attempt(
     specs = _specs(attempt)
     answers = attempt.answers if expired or raw is None else _parse_answers(specs, raw)
     version = version or catalog_queries.version(attempt.enrollment.version_id)
-    front = version.front
-    grade, item_rows = _grade(attempt, specs, answers, front)
+    policy = version.policy.post_test
+    grade, item_rows = _grade(attempt, specs, answers, policy)
     values = attempt.graded(**grade, now=now, expired=expired)
     is_post_test = attempt.kind == AttemptKind.POST_TEST
     # no other attempt at this test can end meanwhile: only one is ever in progress
@@ -246,7 +247,7 @@ def submit_attempt(
     for key, value in values.items():
         set_committed_value(attempt, key, value)
     if is_post_test:
-        _update_result_of_record(attempt.enrollment, [*earlier, values["score"]], front, now)
+        _update_result_of_record(attempt.enrollment, [*earlier, values["score"]], policy, now)
     return attempt
 
 
@@ -271,11 +272,11 @@ def _grade(
     attempt: Attempt,
     specs: Sequence[QuestionSpec],
     answers: Mapping[str, Sequence[str]],
-    front: Mapping[str, Any],
+    policy: PostTestPolicy,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Score, pass and the stored result of these answers to the attempt's form, and its
     `attempt_item` rows."""
-    partial = front["post_test"]["multiple_response_scoring"] == "partial"
+    partial = policy.multiple_response_scoring is Scoring.PARTIAL
     entries = [
         grading.GradableEntry(
             spec=spec,
@@ -288,7 +289,7 @@ def _grade(
     ]
     result = grading.grade_form(entries, partial_credit=partial)
     if attempt.kind == AttemptKind.POST_TEST:
-        passed = grading.is_pass(result.score, front["post_test"]["pass_mark"])
+        passed = grading.is_pass(result.score, policy.pass_mark)
     else:
         passed = result.score == 1
     item_rows = [
@@ -357,13 +358,12 @@ def _final_post_test_scores(enrollment_id: int) -> list[float]:
 
 
 def _update_result_of_record(
-    enrollment: Enrollment, scores: list[float], front: Mapping[str, Any], now: datetime
+    enrollment: Enrollment, scores: list[float], policy: PostTestPolicy, now: datetime
 ) -> None:
     """The course's grading method decides the score that counts (highest by default)."""
-    post_test = front["post_test"]
-    score = grading.result_of_record(scores, post_test["grading_method"])
+    score = grading.result_of_record(scores, policy.grading_method)
     passed_at = None
-    if score is not None and grading.is_pass(score, post_test["pass_mark"]):
+    if score is not None and grading.is_pass(score, policy.pass_mark):
         passed_at = enrollment.post_test_passed_at or now
     if (score, passed_at) == (enrollment.post_test_score, enrollment.post_test_passed_at):
         return

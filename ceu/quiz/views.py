@@ -12,6 +12,7 @@ from ceu.auth.permissions import ensure
 from ceu.catalog.queries import VersionView
 from ceu.core.errors import on_refusal
 from ceu.domain import grading
+from ceu.domain.content import PostTestPolicy
 from ceu.extensions import db, utcnow
 from ceu.learning.dashboard import add_dashboard_panel
 from ceu.learning.views import enrollment_or_404
@@ -28,15 +29,14 @@ def _own_attempt_or_404(attempt_id: int) -> tuple[Attempt, VersionView]:
     return found  # type: ignore[return-value]
 
 
-def _policy_summary(front: dict[str, Any]) -> dict[str, Any]:
-    pt = front["post_test"]
+def _policy_summary(policy: PostTestPolicy) -> dict[str, Any]:
     return {
-        "items": sum(e["items"] for e in pt["blueprint"]),
-        "pass_mark": round(pt["pass_mark"] * 100),
-        "max_attempts": pt["max_attempts"],
-        "time_limit": pt["time_limit_minutes"],
-        "wait_hours": pt["wait_hours_between_attempts"],
-        "grading_method": pt["grading_method"],
+        "items": policy.total_items,
+        "pass_mark": round(policy.pass_mark * 100),
+        "max_attempts": policy.max_attempts,
+        "time_limit": policy.time_limit_minutes,
+        "wait_hours": policy.wait_hours_between_attempts,
+        "grading_method": str(policy.grading_method),
     }
 
 
@@ -46,8 +46,8 @@ def overview(slug: str) -> str:
     course, enrollment = enrollment_or_404(slug)
     attempts = queries.attempts(enrollment, AttemptKind.POST_TEST)
     finished = [a for a in attempts if a.is_final]
-    front = enrollment.version.front
-    left = grading.attempts_left(len(finished), front["post_test"]["max_attempts"])
+    policy = enrollment.version.policy.post_test
+    left = grading.attempts_left(len(finished), policy.max_attempts)
     return render_template(
         "quiz/overview.html",
         course=course,
@@ -56,7 +56,7 @@ def overview(slug: str) -> str:
         attempts=attempts,
         open_attempt=next((a for a in attempts if a.is_open), None),
         unlocked=queries.post_test_unlocked(enrollment),
-        policy=_policy_summary(front),
+        policy=_policy_summary(policy),
         attempts_left=left,
         result_of_record=queries.result_of_record(enrollment, finished),
         form=QuizForm(),
@@ -177,19 +177,19 @@ def result(attempt_id: int) -> Response | str:
     if attempt.is_open:
         return redirect(url_for("quiz.take", attempt_id=attempt.id))
     enrollment = attempt.enrollment
-    front = version.front
+    policy = version.policy.post_test
     is_check = attempt.kind == AttemptKind.KNOWLEDGE_CHECK
     finished = [
         a
         for a in queries.attempts(enrollment, AttemptKind(attempt.kind), attempt.module_position)
         if a.is_final
     ]
-    left = grading.attempts_left(len(finished), front["post_test"]["max_attempts"])
+    left = grading.attempts_left(len(finished), policy.max_attempts)
     if is_check:
         visibility = grading.Visibility(show_missed=True, show_key_and_rationales=True)
     else:
         visibility = grading.review_visibility(
-            front["post_test"]["review"],
+            policy.review,
             passed=enrollment.post_test_passed_at is not None,
             attempts_left=left,
         )
@@ -204,7 +204,7 @@ def result(attempt_id: int) -> Response | str:
         visibility=visibility,
         objective_text=objective_text,
         attempts_left=None if is_check else left,
-        pass_mark=round(front["post_test"]["pass_mark"] * 100),
+        pass_mark=round(policy.pass_mark * 100),
         form=QuizForm(),
     )
 

@@ -140,10 +140,8 @@ def store(spec: Spec, course, version: CourseVersion, modules) -> int:
 
 def test_the_queue_is_exactly_what_the_completion_rule_accepts(app, course):
     version = course.current_version
-    version.front = {
-        **version.front,
-        "post_test": {**version.front["post_test"], "minimum_reading_minutes": MINIMUM_MINUTES},
-    }
+    post_test = replace(version.policy.post_test, minimum_reading_minutes=MINIMUM_MINUTES)
+    version.policy = replace(version.policy, post_test=post_test)
     db.session.commit()
     modules = sorted(version.modules, key=lambda m: m.position)
     titles = [m.title for m in modules]
@@ -167,10 +165,8 @@ def test_the_queue_is_exactly_what_the_completion_rule_accepts(app, course):
 def test_a_blank_profile_or_too_little_reading_keeps_a_completion_out_of_the_queue(app, course):
     """The two ways the queue's SQL once disagreed with the rule, spelled out."""
     version = course.current_version
-    version.front = {
-        **version.front,
-        "post_test": {**version.front["post_test"], "minimum_reading_minutes": MINIMUM_MINUTES},
-    }
+    post_test = replace(version.policy.post_test, minimum_reading_minutes=MINIMUM_MINUTES)
+    version.policy = replace(version.policy, post_test=post_test)
     db.session.commit()
     modules = sorted(version.modules, key=lambda m: m.position)
     done = Reading(viewed=True, complete=True, seconds=900)

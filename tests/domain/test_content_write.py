@@ -4,6 +4,7 @@ already in the writer's layout, byte for byte."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import string
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from ceu.domain.content import (
     compute_contact_hours,
     parse_course,
 )
+from ceu.domain.content.snapshot import policy_from_json, policy_to_json
 from ceu.domain.content.write import WIDTH, course_files
 from ceu.domain.markdown import render_body
 from ceu.domain.questions import OptionSpec
@@ -410,3 +412,5 @@ def test_parse_of_write_is_the_model_for_generated_courses(authored: Course) -> 
     files = course_files(parsed)
     assert parse_course(parsed.slug, files) == parsed  # parse(write(m)) == m, derived parts too
     assert dict(parsed.files) == files  # and the text is stable: write(parse(t)) == t
+    stored = json.loads(json.dumps(policy_to_json(parsed.policy)))
+    assert policy_from_json(stored) == parsed.policy  # the version snapshot keeps it all

@@ -68,7 +68,7 @@ def test_catalog_paginates(client, db, course):
             level="advanced",
             contact_hours=1.0,
             module_count=0,
-            front=version.front,
+            policy=version.policy,
         )
         db.session.add(v)
         db.session.flush()
@@ -271,7 +271,7 @@ def test_enrolled_learner_keeps_pinned_version_after_new_import(
         level="introductory",
         contact_hours=0.25,
         module_count=0,
-        front=course.current_version.front,
+        policy=course.current_version.policy,
     )
     db.session.add(newer)
     db.session.flush()

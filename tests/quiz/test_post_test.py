@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import timedelta
 
@@ -312,9 +313,8 @@ def test_wait_between_attempts(client, db, ready_learner):
     attempt = start_post_test(client)
     enrollment = db.session.get(Enrollment, attempt.enrollment_id)
     version = enrollment.version
-    front = dict(version.front)
-    front["post_test"] = {**front["post_test"], "wait_hours_between_attempts": 24}
-    version.front = front
+    post_test = dataclasses.replace(version.policy.post_test, wait_hours_between_attempts=24)
+    version.policy = dataclasses.replace(version.policy, post_test=post_test)
     db.session.commit()
     submit(client, attempt, answers(attempt, correct=0))
     resp = post(client, f"{URL}/start")

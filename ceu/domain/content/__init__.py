@@ -7,11 +7,13 @@ Reading and writing folders on disk is ``ceu.files``: this package never touches
 """
 
 from ceu.domain.content.model import (
+    CATALOG_FIELDS,
     BlueprintEntry,
     ContactHours,
     ContentError,
     Course,
     CourseInvalid,
+    CoursePolicy,
     Difficulty,
     Disclosures,
     EvaluationItem,
@@ -42,6 +44,7 @@ from ceu.domain.content.schema import (
 )
 
 __all__ = [
+    "CATALOG_FIELDS",
     "COURSE_FILE",
     "FORMAT_VERSION",
     "MAX_FILE_BYTES",
@@ -51,6 +54,7 @@ __all__ = [
     "ContentError",
     "Course",
     "CourseInvalid",
+    "CoursePolicy",
     "Difficulty",
     "Disclosures",
     "EvaluationItem",

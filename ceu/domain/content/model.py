@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
 
 from ceu.domain.markdown import Section
@@ -260,6 +260,33 @@ class Module:
 
 
 @dataclass(frozen=True)
+class CoursePolicy:
+    """What a course version promises and asks of the learner, as the catalog keeps it.
+
+    The version snapshot (``CourseVersion.policy``, stored as JSON by ``snapshot``) holds
+    exactly this: the quiz, reading, evaluation, certificate and course pages read these
+    typed objects, never dicts. A new field needs a default, so snapshots stored before
+    it existed still load.
+    """
+
+    audience: str
+    prerequisites: tuple[str, ...]
+    objectives: tuple[Objective, ...]
+    credit_requirements: str
+    contact_hours: ContactHours
+    disclosures: Disclosures
+    references: tuple[Reference, ...]
+    post_test: PostTestPolicy
+    knowledge_check: KnowledgeCheckPolicy
+    reading: ReadingPolicy
+    evaluation: tuple[EvaluationItem, ...]
+
+
+# Course fields the catalog stores in columns of their own rather than in the policy
+CATALOG_FIELDS = ("slug", "title", "version_label", "summary", "level")
+
+
+@dataclass(frozen=True)
 class Course:
     """A whole validated course, plus its exact files for export and its content hash."""
 
@@ -282,6 +309,13 @@ class Course:
     modules: tuple[Module, ...]
     files: tuple[tuple[str, str], ...]
     content_hash: str
+
+    @property
+    def policy(self) -> CoursePolicy:
+        """The course-level promises a version snapshot keeps (the same typed objects)."""
+        return CoursePolicy(
+            **{field.name: getattr(self, field.name) for field in fields(CoursePolicy)}
+        )
 
     @property
     def questions(self) -> tuple[Question, ...]:
