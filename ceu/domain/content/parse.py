@@ -76,20 +76,20 @@ def compute_contact_hours(
     evaluation_minutes: float,
     other_minutes: float,
 ) -> float:
-    """Total minutes rounded down to the quarter hour: the documented, auditable formula."""
-    extra = (post_test_minutes, evaluation_minutes, other_minutes)
-    return float(_quarter_hours(_total_minutes(reading_words, words_per_minute, *extra)))
+    """Total minutes rounded down to the quarter hour: the documented, auditable formula
+    (the validator holds every course's declared hours to it)."""
+    total = contact_minutes(
+        reading_words, words_per_minute, post_test_minutes, evaluation_minutes, other_minutes
+    )
+    return float(Fraction(math.floor(total * 4 / 60), 4))
 
 
-def _total_minutes(
+def contact_minutes(
     words: int, wpm: int, post_test: float, evaluation: float, other: float
 ) -> Fraction:
+    """The exact minutes behind the contact hours: reading time plus the declared extras."""
     exact = [Fraction(repr(value)) for value in (post_test, evaluation, other)]
     return Fraction(words, wpm) + sum(exact, Fraction(0))
-
-
-def _quarter_hours(total_minutes: Fraction) -> Fraction:
-    return Fraction(math.floor(total_minutes * 4 / 60), 4)
 
 
 class CourseParser(ModuleParser):
@@ -517,17 +517,17 @@ class CourseParser(ModuleParser):
         words = sum(draft.rendered.word_count for draft in self.modules if draft.rendered)
         wpm = hours["reading_words_per_minute"]
         extra = (hours["post_test_minutes"], hours["evaluation_minutes"], hours["other_minutes"])
-        total = _total_minutes(words, wpm, *extra)
-        computed = _quarter_hours(total)
-        if Fraction(repr(hours["hours"])) != computed:
+        computed = compute_contact_hours(words, wpm, *extra)
+        if Fraction(repr(hours["hours"])) != Fraction(computed):
+            total = contact_minutes(words, wpm, *extra)
             self.error(
                 COURSE_FILE,
                 self.course_node["contact_hours"].value_line("hours"),
                 f"contact_hours.hours is {hours['hours']:g} but the computed value is "
-                f"{float(computed):g} ({words:,} words / {wpm} wpm = "
+                f"{computed:g} ({words:,} words / {wpm} wpm = "
                 f"{float(Fraction(words, wpm)):.1f} min reading + {extra[0]:g} post-test + "
                 f"{extra[1]:g} evaluation + {extra[2]:g} other = {float(total):.1f} min, "
-                f"rounded down to the quarter hour) — set hours: {float(computed):g}",
+                f"rounded down to the quarter hour) — set hours: {computed:g}",
             )
 
     # ---- building (only reached without errors)
