@@ -69,23 +69,29 @@ class CertificateBrief:
     course_title: str = ""
 
 
-_CERT = Certificate.__table__
-_BRIEF_COLUMNS = (_CERT.c.id, _CERT.c.number, _CERT.c.status, _CERT.c.issued_at, _CERT.c.revoked_at)
+_CERTIFICATE = Certificate.__table__
+_BRIEF_COLUMNS = (
+    _CERTIFICATE.c.id,
+    _CERTIFICATE.c.number,
+    _CERTIFICATE.c.status,
+    _CERTIFICATE.c.issued_at,
+    _CERTIFICATE.c.revoked_at,
+)
 _NEWEST_FOR_ENROLLMENT = (
     select(*_BRIEF_COLUMNS)
-    .where(_CERT.c.enrollment_id == bindparam("enrollment_id"))
-    .order_by(_CERT.c.id.desc())
+    .where(_CERTIFICATE.c.enrollment_id == bindparam("enrollment_id"))
+    .order_by(_CERTIFICATE.c.id.desc())
     .limit(1)
 )
-_ENR, _VER = Enrollment.__table__, CourseVersion.__table__
+_ENROLLMENT, _VERSION = Enrollment.__table__, CourseVersion.__table__
 # The course title as certified: the record takes it from the enrollment's pinned version,
 # which never changes, so the join gives the same text without decoding the record.
 _FOR_USER = (
-    select(*_BRIEF_COLUMNS, _VER.c.title)
-    .join(_ENR, _ENR.c.id == _CERT.c.enrollment_id)
-    .join(_VER, _VER.c.id == _ENR.c.version_id)
-    .where(_CERT.c.user_id == bindparam("user_id"))
-    .order_by(_CERT.c.id)
+    select(*_BRIEF_COLUMNS, _VERSION.c.title)
+    .join(_ENROLLMENT, _ENROLLMENT.c.id == _CERTIFICATE.c.enrollment_id)
+    .join(_VERSION, _VERSION.c.id == _ENROLLMENT.c.version_id)
+    .where(_CERTIFICATE.c.user_id == bindparam("user_id"))
+    .order_by(_CERTIFICATE.c.id)
 )
 
 
@@ -123,19 +129,19 @@ class Verification:
 _REPLACEMENT = Certificate.__table__.alias("replacement")
 _VERIFY = (
     select(
-        _CERT.c.id,
-        _CERT.c.status,
-        _CERT.c.revoked_at,
-        _CERT.c.superseded_at,
-        _CERT.c.record_hash,
+        _CERTIFICATE.c.id,
+        _CERTIFICATE.c.status,
+        _CERTIFICATE.c.revoked_at,
+        _CERTIFICATE.c.superseded_at,
+        _CERTIFICATE.c.record_hash,
         _REPLACEMENT.c.verification_code,
         _REPLACEMENT.c.number,
         _REPLACEMENT.c.status,
     )
-    .outerjoin(_REPLACEMENT, _REPLACEMENT.c.supersedes_id == _CERT.c.id)
-    .where(_CERT.c.verification_code == bindparam("code"))
+    .outerjoin(_REPLACEMENT, _REPLACEMENT.c.supersedes_id == _CERTIFICATE.c.id)
+    .where(_CERTIFICATE.c.verification_code == bindparam("code"))
 )
-_RECORD = select(_CERT.c.record).where(_CERT.c.id == bindparam("id"))
+_RECORD = select(_CERTIFICATE.c.record).where(_CERTIFICATE.c.id == bindparam("id"))
 
 
 def verification(code: str) -> Verification | None:
@@ -209,12 +215,12 @@ def certificates(search: str = "", limit: int = 200) -> list[tuple[Certificate, 
 
 
 _CREDITS = select(
-    _CERT.c.id,
-    _CERT.c.enrollment_id,
-    _CERT.c.status,
+    _CERTIFICATE.c.id,
+    _CERTIFICATE.c.enrollment_id,
+    _CERTIFICATE.c.status,
     Certificate.record["contact_hours"].as_float(),
     Certificate.record["completion_date"].as_string(),
-).where(_CERT.c.user_id == bindparam("user_id"))
+).where(_CERTIFICATE.c.user_id == bindparam("user_id"))
 
 
 def credits_for_user(user_id: int) -> list[Credit]:

@@ -48,8 +48,8 @@ class CatalogPage:
     total: int
 
 
-_C, _V = Course.__table__, CourseVersion.__table__
-_E, _P = Enrollment.__table__, ModuleProgress.__table__
+_COURSE, _VERSION = Course.__table__, CourseVersion.__table__
+_ENROLLMENT, _MODULE_PROGRESS = Enrollment.__table__, ModuleProgress.__table__
 
 
 _ENROLLED_VERSION = CourseVersion.__table__.alias("enrolled_version")
@@ -59,39 +59,41 @@ def _catalog_statement(*, search: bool, level: bool) -> Select[Any]:
     """One page of the catalog for one combination of filters, in one statement: the
     courses in title order, the total (a scalar subquery, computed once), and the
     learner's enrollment on each with the modules read. Built and compiled once."""
-    where = [_C.c.is_published.is_(True)]
+    where = [_COURSE.c.is_published.is_(True)]
     if search:
-        where.append(_V.c.title.ilike(bindparam("pattern"), escape="\\"))
+        where.append(_VERSION.c.title.ilike(bindparam("pattern"), escape="\\"))
     if level:
-        where.append(_V.c.level == bindparam("level"))
-    joined = _C.join(_V, _V.c.id == _C.c.current_version_id)
+        where.append(_VERSION.c.level == bindparam("level"))
+    joined = _COURSE.join(_VERSION, _VERSION.c.id == _COURSE.c.current_version_id)
     total = select(func.count()).select_from(joined).where(*where).scalar_subquery()
     done = (
-        select(func.count(_P.c.completed_at))
-        .where(_P.c.enrollment_id == _E.c.id)
-        .correlate(_E)
+        select(func.count(_MODULE_PROGRESS.c.completed_at))
+        .where(_MODULE_PROGRESS.c.enrollment_id == _ENROLLMENT.c.id)
+        .correlate(_ENROLLMENT)
         .scalar_subquery()
     )
     return (
         select(
-            _C.c.id,
-            _C.c.slug,
-            _V.c.id.label("version_id"),
-            _V.c.content_hash,
+            _COURSE.c.id,
+            _COURSE.c.slug,
+            _VERSION.c.id.label("version_id"),
+            _VERSION.c.content_hash,
             total.label("total"),
-            _E.c.status,
-            _E.c.post_test_passed_at,
-            _E.c.evaluation_submitted_at,
+            _ENROLLMENT.c.status,
+            _ENROLLMENT.c.post_test_passed_at,
+            _ENROLLMENT.c.evaluation_submitted_at,
             _ENROLLED_VERSION.c.module_count,
             done.label("done"),
         )
         .select_from(
             joined.outerjoin(
-                _E, (_E.c.course_id == _C.c.id) & (_E.c.user_id == bindparam("user_id"))
-            ).outerjoin(_ENROLLED_VERSION, _ENROLLED_VERSION.c.id == _E.c.version_id)
+                _ENROLLMENT,
+                (_ENROLLMENT.c.course_id == _COURSE.c.id)
+                & (_ENROLLMENT.c.user_id == bindparam("user_id")),
+            ).outerjoin(_ENROLLED_VERSION, _ENROLLED_VERSION.c.id == _ENROLLMENT.c.version_id)
         )
         .where(*where)
-        .order_by(_V.c.title, _C.c.id)
+        .order_by(_VERSION.c.title, _COURSE.c.id)
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
@@ -190,26 +192,29 @@ class LearnerCourse:
     progress: dict[int, ProgressView]
 
 
-_E_KEYS = [c.key for c in _E.columns]
-_P_KEYS = ["id", "module_id", "seconds_spent", "completed_at"]  # what ProgressView needs
-_E_COLUMNS = [_E.c[k].label(f"e_{k}") for k in _E_KEYS]
-_P_COLUMNS = [_P.c[k].label(f"p_{k}") for k in _P_KEYS]
+_ENROLLMENT_KEYS = [c.key for c in _ENROLLMENT.columns]
+_PROGRESS_KEYS = ["id", "module_id", "seconds_spent", "completed_at"]  # what ProgressView needs
+_ENROLLMENT_COLUMNS = [_ENROLLMENT.c[k].label(f"e_{k}") for k in _ENROLLMENT_KEYS]
+_PROGRESS_COLUMNS = [_MODULE_PROGRESS.c[k].label(f"p_{k}") for k in _PROGRESS_KEYS]
 _LEARNER_COURSE = (
     select(
-        _C.c.id,
-        _C.c.slug,
-        _C.c.is_published,
-        _C.c.certificate_issue_mode,
-        _C.c.current_version_id,
-        _V.c.content_hash,
-        *_E_COLUMNS,
-        *_P_COLUMNS,
+        _COURSE.c.id,
+        _COURSE.c.slug,
+        _COURSE.c.is_published,
+        _COURSE.c.certificate_issue_mode,
+        _COURSE.c.current_version_id,
+        _VERSION.c.content_hash,
+        *_ENROLLMENT_COLUMNS,
+        *_PROGRESS_COLUMNS,
     )
-    .select_from(_C)
-    .outerjoin(_V, _V.c.id == _C.c.current_version_id)
-    .outerjoin(_E, (_E.c.course_id == _C.c.id) & (_E.c.user_id == bindparam("user_id")))
-    .outerjoin(_P, _P.c.enrollment_id == _E.c.id)
-    .where(_C.c.slug == bindparam("slug"))
+    .select_from(_COURSE)
+    .outerjoin(_VERSION, _VERSION.c.id == _COURSE.c.current_version_id)
+    .outerjoin(
+        _ENROLLMENT,
+        (_ENROLLMENT.c.course_id == _COURSE.c.id) & (_ENROLLMENT.c.user_id == bindparam("user_id")),
+    )
+    .outerjoin(_MODULE_PROGRESS, _MODULE_PROGRESS.c.enrollment_id == _ENROLLMENT.c.id)
+    .where(_COURSE.c.slug == bindparam("slug"))
 )
 
 
@@ -227,7 +232,7 @@ def learner_course(user: User | None, slug: str) -> LearnerCourse | None:
     enrollment = None
     progress: dict[int, ProgressView] = {}
     if first.e_id is not None:
-        enrollment = EnrollmentView(**{k: first._mapping[f"e_{k}"] for k in _E_KEYS})
+        enrollment = EnrollmentView(**{k: first._mapping[f"e_{k}"] for k in _ENROLLMENT_KEYS})
         for row in rows:
             if row.p_id is not None:
                 progress[row.p_module_id] = ProgressView(
@@ -287,13 +292,13 @@ class ProgressView:
         return self.completed_at is not None
 
 
-_PROGRESS = select(_P.c.module_id, _P.c.seconds_spent, _P.c.completed_at).where(
-    _P.c.enrollment_id == bindparam("enrollment_id")
-)
+_PROGRESS_OF_ONE = select(
+    _MODULE_PROGRESS.c.module_id, _MODULE_PROGRESS.c.seconds_spent, _MODULE_PROGRESS.c.completed_at
+).where(_MODULE_PROGRESS.c.enrollment_id == bindparam("enrollment_id"))
 
 
 def progress_by_module(enrollment: Enrollment) -> dict[int, ProgressView]:
-    rows = db.session.execute(_PROGRESS, {"enrollment_id": enrollment.id})
+    rows = db.session.execute(_PROGRESS_OF_ONE, {"enrollment_id": enrollment.id})
     return {row.module_id: ProgressView(*row) for row in rows}
 
 
@@ -343,8 +348,11 @@ def enrollment_state(enrollment: Enrollment) -> LearnerState:
 
 
 _PROGRESS_OF_MANY = select(
-    _P.c.enrollment_id, _P.c.module_id, _P.c.seconds_spent, _P.c.completed_at
-).where(_P.c.enrollment_id.in_(bindparam("ids", expanding=True)))
+    _MODULE_PROGRESS.c.enrollment_id,
+    _MODULE_PROGRESS.c.module_id,
+    _MODULE_PROGRESS.c.seconds_spent,
+    _MODULE_PROGRESS.c.completed_at,
+).where(_MODULE_PROGRESS.c.enrollment_id.in_(bindparam("ids", expanding=True)))
 
 
 def enrollment_states(
@@ -389,25 +397,25 @@ class DashboardRow:
 _LAST_MODULE = Module.__table__.alias("last_module")
 _DASHBOARD = (
     select(
-        _C.c.slug,
-        _V.c.title,
-        _V.c.contact_hours,
-        _V.c.module_count,
-        _E.c.status,
-        _E.c.completed_at,
-        _E.c.post_test_passed_at,
-        _E.c.evaluation_submitted_at,
-        _E.c.post_test_score,
-        func.count(_P.c.completed_at).label("done"),
+        _COURSE.c.slug,
+        _VERSION.c.title,
+        _VERSION.c.contact_hours,
+        _VERSION.c.module_count,
+        _ENROLLMENT.c.status,
+        _ENROLLMENT.c.completed_at,
+        _ENROLLMENT.c.post_test_passed_at,
+        _ENROLLMENT.c.evaluation_submitted_at,
+        _ENROLLMENT.c.post_test_score,
+        func.count(_MODULE_PROGRESS.c.completed_at).label("done"),
         _LAST_MODULE.c.position.label("last_position"),
     )
-    .join(_C, _C.c.id == _E.c.course_id)
-    .join(_V, _V.c.id == _E.c.version_id)
-    .outerjoin(_P, _P.c.enrollment_id == _E.c.id)
-    .outerjoin(_LAST_MODULE, _LAST_MODULE.c.id == _E.c.last_module_id)
-    .where(_E.c.user_id == bindparam("user_id"))
-    .group_by(_E.c.id, _C.c.id, _V.c.id, _LAST_MODULE.c.position)
-    .order_by(_E.c.last_seen_at.desc().nulls_last(), _E.c.enrolled_at.desc())
+    .join(_COURSE, _COURSE.c.id == _ENROLLMENT.c.course_id)
+    .join(_VERSION, _VERSION.c.id == _ENROLLMENT.c.version_id)
+    .outerjoin(_MODULE_PROGRESS, _MODULE_PROGRESS.c.enrollment_id == _ENROLLMENT.c.id)
+    .outerjoin(_LAST_MODULE, _LAST_MODULE.c.id == _ENROLLMENT.c.last_module_id)
+    .where(_ENROLLMENT.c.user_id == bindparam("user_id"))
+    .group_by(_ENROLLMENT.c.id, _COURSE.c.id, _VERSION.c.id, _LAST_MODULE.c.position)
+    .order_by(_ENROLLMENT.c.last_seen_at.desc().nulls_last(), _ENROLLMENT.c.enrolled_at.desc())
 )
 
 

@@ -60,37 +60,43 @@ def withdraw(*, enrollment: Enrollment) -> Enrollment:
 # ORM's unit of work: the increment is atomic in the database (two tabs cannot lose each
 # other's time), a module's first view inserts its row unless another tab just did (no
 # savepoint), and nothing is read back that the caller has not already read.
-_P, _E = ModuleProgress.__table__, Enrollment.__table__
+_MODULE_PROGRESS, _ENROLLMENT = ModuleProgress.__table__, Enrollment.__table__
 _ADD_SECONDS = (
-    update(_P)
-    .where(_P.c.enrollment_id == bindparam("enrollment"), _P.c.module_id == bindparam("module"))
-    .values(seconds_spent=_P.c.seconds_spent + bindparam("seconds"))
+    update(_MODULE_PROGRESS)
+    .where(
+        _MODULE_PROGRESS.c.enrollment_id == bindparam("enrollment"),
+        _MODULE_PROGRESS.c.module_id == bindparam("module"),
+    )
+    .values(seconds_spent=_MODULE_PROGRESS.c.seconds_spent + bindparam("seconds"))
 )
 # Compare-and-set: the reader moves only from the page view this request read. Parallel
 # views of one enrollment all read the same `last_seen_at`; the first to write wins and
 # credits the gap, the others find it changed and credit nothing, so the time credited
 # never exceeds the time that passed.
 _MOVE_READER = (
-    update(_E)
+    update(_ENROLLMENT)
     .where(
-        _E.c.id == bindparam("enrollment"),
-        _E.c.last_seen_at.is_not_distinct_from(
-            bindparam("seen_before", type_=_E.c.last_seen_at.type)
+        _ENROLLMENT.c.id == bindparam("enrollment"),
+        _ENROLLMENT.c.last_seen_at.is_not_distinct_from(
+            bindparam("seen_before", type_=_ENROLLMENT.c.last_seen_at.type)
         ),
     )
     .values(last_module_id=bindparam("module"), last_seen_at=bindparam("seen_at"))
 )
 _MARK_COMPLETE = (
-    update(_P)
+    update(_MODULE_PROGRESS)
     .where(
-        _P.c.enrollment_id == bindparam("enrollment"),
-        _P.c.module_id == bindparam("module"),
-        _P.c.completed_at.is_(None),
+        _MODULE_PROGRESS.c.enrollment_id == bindparam("enrollment"),
+        _MODULE_PROGRESS.c.module_id == bindparam("module"),
+        _MODULE_PROGRESS.c.completed_at.is_(None),
     )
-    .values(completed_at=bindparam("now", type_=_P.c.completed_at.type))
+    .values(completed_at=bindparam("now", type_=_MODULE_PROGRESS.c.completed_at.type))
 )
-_PROGRESS = select(_P.c.module_id, _P.c.seconds_spent, _P.c.completed_at).where(
-    _P.c.enrollment_id == bindparam("enrollment"), _P.c.module_id == bindparam("module")
+_PROGRESS_ROW = select(
+    _MODULE_PROGRESS.c.module_id, _MODULE_PROGRESS.c.seconds_spent, _MODULE_PROGRESS.c.completed_at
+).where(
+    _MODULE_PROGRESS.c.enrollment_id == bindparam("enrollment"),
+    _MODULE_PROGRESS.c.module_id == bindparam("module"),
 )
 
 
@@ -98,14 +104,16 @@ def _first_view_statement(dialect: str) -> Any:
     """INSERT the module's progress row, doing nothing if it exists (both dialects)."""
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     return (
-        insert(_P)
+        insert(_MODULE_PROGRESS)
         .values(
             enrollment_id=bindparam("enrollment"),
             module_id=bindparam("module"),
             seconds_spent=0,
-            first_viewed_at=bindparam("now", type_=_P.c.first_viewed_at.type),
+            first_viewed_at=bindparam("now", type_=_MODULE_PROGRESS.c.first_viewed_at.type),
         )
-        .on_conflict_do_nothing(index_elements=[_P.c.enrollment_id, _P.c.module_id])
+        .on_conflict_do_nothing(
+            index_elements=[_MODULE_PROGRESS.c.enrollment_id, _MODULE_PROGRESS.c.module_id]
+        )
     )
 
 
@@ -121,7 +129,9 @@ class Reading(Protocol):
 
 
 def _progress_row(enrollment_id: int, module_id: int) -> ProgressView | None:
-    row = db.session.execute(_PROGRESS, {"enrollment": enrollment_id, "module": module_id}).first()
+    row = db.session.execute(
+        _PROGRESS_ROW, {"enrollment": enrollment_id, "module": module_id}
+    ).first()
     return ProgressView(row.module_id, row.seconds_spent, row.completed_at) if row else None
 
 
