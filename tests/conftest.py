@@ -20,6 +20,7 @@ from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
@@ -29,6 +30,11 @@ from ceu.auth.models import Role, User
 from ceu.config import config_for_tests
 from ceu.extensions import db as _db
 from ceu.extensions import limiter
+
+# Property tests check what holds, not how fast: on a loaded machine (CI shares its two
+# cores) an example can outlast hypothesis's default 200 ms deadline without anything wrong.
+settings.register_profile("ceu", deadline=None)
+settings.load_profile("ceu")
 
 PASSWORD = "correct horse battery staple"
 POSTGRES_URL = os.environ.get("CEU_TEST_POSTGRES_URL", "")

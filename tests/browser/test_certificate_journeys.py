@@ -264,5 +264,6 @@ def test_admin_changes_a_role_and_exports_the_certificates_report(
 
     ui.follow_link("Admin", within=main_nav(ui))
     report = download(ui, page.get_by_role("link", name="Certificates report (CSV)"), tmp_path)
-    header = report.read_text(encoding="utf-8").splitlines()[0]
+    assert report.read_bytes().startswith(b"\xef\xbb\xbf"), "Excel needs the byte-order mark"
+    header = report.read_text(encoding="utf-8-sig").splitlines()[0]
     assert header.startswith("certificate_number,status,learner_name,email,credential")
