@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, select
 
 from ceu.catalog.models import Course, CourseFile, CourseVersion, Module
 from ceu.core.cache import process_cache
-from ceu.domain.content import CoursePolicy, Level
+from ceu.domain.content import CoursePolicy, Level, Objective, Section
 from ceu.extensions import db
 
 _COURSE = Course.__table__
@@ -37,6 +37,8 @@ class CourseRef:
 
 @dataclass(frozen=True)
 class ModuleView:
+    """A module of a cached version, without its HTML (read apart: `module_html`)."""
+
     id: int
     version_id: int
     position: int
@@ -44,10 +46,10 @@ class ModuleView:
     title: str
     estimated_minutes: int
     word_count: int
-    objectives: list[dict[str, str]]
-    key_points: list[str]
-    sections: list[dict[str, str]]
-    cited_keys: list[str]
+    objectives: tuple[Objective, ...]
+    key_points: tuple[str, ...]
+    sections: tuple[Section, ...]
+    cited_keys: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -152,11 +154,23 @@ def version(version_id: int, content_hash: str | None = None) -> VersionView:
 def _load_version(version_id: int) -> VersionView:
     row = db.session.execute(_VERSION_ROW, {"version_id": version_id}).one()
     modules = tuple(
-        ModuleView(**m._mapping)
-        for m in db.session.execute(_MODULE_ROWS, {"version_id": version_id})
+        _module_view(m) for m in db.session.execute(_MODULE_ROWS, {"version_id": version_id})
     )
     values = {**row._mapping, "level": Level(row.level)}
     return VersionView(**values, modules=modules)
+
+
+def _module_view(row: Any) -> ModuleView:
+    """The typed objects of the content model, from the module row's JSON columns."""
+    return ModuleView(
+        **{
+            **row._mapping,
+            "objectives": tuple(Objective(o["id"], o["text"]) for o in row.objectives),
+            "key_points": tuple(row.key_points),
+            "sections": tuple(Section(s["id"], s["title"]) for s in row.sections),
+            "cited_keys": tuple(row.cited_keys),
+        }
+    )
 
 
 def module_html(module_id: int) -> str:

@@ -193,7 +193,7 @@ def result(attempt_id: int) -> Response | str:
             passed=enrollment.post_test_passed_at is not None,
             attempts_left=left,
         )
-    objective_text = {o["id"]: o["text"] for m in version.modules for o in m.objectives}
+    objective_text = {o.id: o.text for m in version.modules for o in m.objectives}
     return render_template(
         "quiz/result.html",
         attempt=attempt,

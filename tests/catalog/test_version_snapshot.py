@@ -25,8 +25,13 @@ def test_an_imported_version_reads_back_its_policy_as_typed_objects(course):
 
 def test_the_cached_snapshot_carries_the_policy_and_the_level_enum(course):
     view = queries.version(course.current_version_id)
-    assert view.policy == parsed_example_course().policy
+    parsed = parsed_example_course()
+    assert view.policy == parsed.policy
     assert view.level is Level.INTRODUCTORY
+    for shown, module in zip(view.modules, parsed.modules, strict=True):
+        assert shown.objectives == module.objectives  # Objective, not dicts
+        assert shown.sections == module.sections
+        assert shown.key_points == module.key_points
 
 
 def test_the_stored_json_keeps_its_shape(course):
