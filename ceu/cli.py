@@ -111,6 +111,28 @@ def users_revoke(email: str, role: str) -> None:
     click.echo(f"{user.email}: {'removed' if changed else 'did not have'} {role}.")
 
 
+@users.command("deactivate")
+@click.argument("email")
+@with_appcontext
+def users_deactivate(email: str) -> None:
+    """Disable the account EMAIL: it cannot log in and every session of it ends now."""
+    user = _user_or_exit(email)
+    changed = auth_services.set_active(user=user, active=False)
+    db.session.commit()
+    click.echo(f"{user.email}: {'deactivated' if changed else 'already inactive'}.")
+
+
+@users.command("activate")
+@click.argument("email")
+@with_appcontext
+def users_activate(email: str) -> None:
+    """Enable the account EMAIL again (it logs in with its password as before)."""
+    user = _user_or_exit(email)
+    changed = auth_services.set_active(user=user, active=True)
+    db.session.commit()
+    click.echo(f"{user.email}: {'activated' if changed else 'already active'}.")
+
+
 @users.command("list")
 @with_appcontext
 def users_list() -> None:

@@ -194,7 +194,7 @@ def make_user(app: Flask) -> Callable[..., User]:
 def log_in(client: FlaskClient, user: User) -> None:
     """Put the user in the session the way Flask-Login does after a real log-in."""
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 

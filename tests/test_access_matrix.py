@@ -80,6 +80,13 @@ MATRIX: list[Case] = [
         signed_in(302),
         note="fields left out keep their saved values",
     ),
+    Case(
+        "auth.end_other_sessions",
+        "POST",
+        "/account/sessions/end",
+        signed_in(302),
+        note="signs out every other session of one's own account",
+    ),
     Case("auth.change_password", "GET", "/account/password", signed_in(200)),
     Case("auth.change_password", "POST", "/account/password", signed_in(422)),
     Case("auth.reset_request", "GET", "/password/reset", everyone(200)),

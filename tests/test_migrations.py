@@ -253,3 +253,40 @@ def test_attempt_items_are_filled_from_graded_attempts_and_dropped_on_downgrade(
         assert [tuple(row) for row in db.session.execute(items)] == written
         db.session.remove()
         db.engine.dispose()
+
+
+def test_session_generation_starts_at_zero_for_existing_users_and_drops_cleanly(
+    empty_database, tmp_path
+):
+    """0010 adds the column with 0 for every existing account; downgrading keeps the rows."""
+    from sqlalchemy import text
+
+    app = create_app(config_for_tests(empty_database, str(tmp_path)))
+    with app.app_context():
+        upgrade(revision="0009")
+        with db.engine.begin() as conn:
+            for n in (1, 2):
+                conn.execute(
+                    text(
+                        'INSERT INTO "user" (email, full_name, password_hash, credential,'
+                        " license_number, license_state, is_active_account, created_at,"
+                        " password_changed_at) VALUES (:email, :name, 'x', '', '', '', true,"
+                        " :at, :at)"
+                    ),
+                    {"email": f"u{n}@example.org", "name": f"User {n}", "at": datetime.now(UTC)},
+                )
+        upgrade(revision="0010")
+        with db.engine.begin() as conn:
+            rows = conn.execute(
+                text('SELECT email, session_generation FROM "user" ORDER BY email')
+            ).all()
+            assert [tuple(r) for r in rows] == [("u1@example.org", 0), ("u2@example.org", 0)]
+            conn.execute(text('UPDATE "user" SET session_generation = 3'))
+        downgrade(revision="0009")
+        with db.engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("user")}
+            emails = conn.execute(text('SELECT email FROM "user" ORDER BY email')).scalars().all()
+        assert "session_generation" not in columns
+        assert emails == ["u1@example.org", "u2@example.org"]
+        upgrade()
+        db.engine.dispose()

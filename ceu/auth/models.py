@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ceu.extensions import UTCDateTime, db, utcnow
@@ -30,6 +30,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Carried in every session and remember cookie (see get_id); raising it ends them all.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -38,6 +40,11 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     @property
     def is_active(self) -> bool:  # Flask-Login: a disabled account cannot log in
         return self.is_active_account
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember cookie: the id and the
+        session generation, so that a raised generation turns every copy away."""
+        return f"{self.id}.{self.session_generation}"
 
     # Set by ceu.auth.queries.identity, which reads the role names with the user instead of
     # loading UserRole objects; once `roles` is loaded (to change them), it is the truth.

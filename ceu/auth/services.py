@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from ceu.audit import services as audit
 from ceu.auth.models import Role, User, UserRole
 from ceu.auth.passwords import hash_password, password_problem, verify_password
+from ceu.auth.queries import identity
 from ceu.core.errors import UserError
 from ceu.extensions import db, utcnow
 
@@ -89,7 +90,38 @@ def set_password(*, user: User, new: str) -> None:
         raise AccountError(problem)
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
+    end_sessions(user=user)
+
+
+def end_sessions(*, user: User) -> None:
+    """Sign the account out on every device: each session and remember cookie carries the
+    generation it was issued under (User.get_id), and only the current one is accepted."""
+    user.session_generation = (user.session_generation or 0) + 1
     db.session.flush()
+
+
+def set_active(*, user: User, active: bool) -> bool:
+    """Enable or disable an account; disabling ends its sessions. False when unchanged."""
+    if user.is_active_account == active:
+        return False
+    user.is_active_account = active
+    if not active:
+        end_sessions(user=user)
+    db.session.flush()
+    return True
+
+
+def user_for_session(session_id: str) -> User | None:
+    """The signed-in user a session's or remember cookie's id names, if still valid."""
+    user_id, _, generation = session_id.partition(".")
+    if not (user_id.isascii() and user_id.isdigit() and len(user_id) <= 10):
+        return None
+    if not (generation.isascii() and generation.isdigit() and len(generation) <= 10):
+        return None
+    user = identity(int(user_id))
+    if user is None or not user.is_active or user.session_generation != int(generation):
+        return None
+    return user
 
 
 def update_profile(

@@ -11,13 +11,14 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from ceu.auth import queries, services
+from ceu.auth import services
 from ceu.auth.forms import (
     ChangePasswordForm,
     LoginForm,
@@ -41,10 +42,20 @@ login_manager.login_message_category = "info"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit() or len(user_id) > 18:
-        return None
-    return queries.identity(int(user_id))
+def load_user(session_id: str) -> User | None:
+    return services.user_for_session(session_id)
+
+
+def _start_session(user: User, *, remember: bool = False) -> None:
+    """A new session for this user: nothing from before the log-in carries over."""
+    session.clear()
+    login_user(user, remember=remember)
+
+
+def _renew_session(user: User) -> None:
+    """Keep this device signed in under the user's new session generation."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    _start_session(user, remember=remembered in request.cookies)
 
 
 def _safe_next(target: str | None) -> str:
@@ -84,7 +95,7 @@ def register() -> tuple[str, int] | Response:
             password=form.password.data or "",
         )
         db.session.commit()
-        login_user(user)
+        _start_session(user)
         flash(
             "Welcome to ceu. Complete your professional profile before earning credit.",
             "success",
@@ -104,7 +115,7 @@ def login() -> tuple[str, int] | Response:
         user = services.authenticate(email=form.email.data or "", password=form.password.data or "")
         if user is not None:
             db.session.commit()
-            login_user(user, remember=bool(form.remember.data))
+            _start_session(user, remember=bool(form.remember.data))
             flash("You are logged in.", "success")
             return redirect(_safe_next(request.args.get("next")))
         form.form_errors.append("The e-mail address or password is not correct.")
@@ -115,9 +126,26 @@ def login() -> tuple[str, int] | Response:
 @login_required
 def logout() -> Response:
     LogoutForm()  # CSRF is checked globally; the form documents the intent
+    # a copy of this session's cookie (or of the remember cookie) must not outlive it
+    services.end_sessions(user=current_user)  # type: ignore[arg-type]
+    db.session.commit()
     logout_user()
-    flash("You are logged out.", "info")
+    session.clear()
+    flash("You are logged out on every device.", "info")
     return redirect(url_for("core.home"))
+
+
+@bp.post("/account/sessions/end")
+@login_required
+def end_other_sessions() -> Response:
+    """"Sign out everywhere else": every other device must log in again."""
+    LogoutForm()
+    user: User = current_user  # type: ignore[assignment]
+    services.end_sessions(user=user)
+    db.session.commit()
+    _renew_session(user)
+    flash("You are signed out on every other device.", "success")
+    return redirect(url_for("auth.profile"))
 
 
 def _profile_page(form: ProfileForm | None = None, refusal: str | None = None) -> tuple[str, int]:
@@ -159,7 +187,7 @@ def change_password() -> tuple[str, int] | Response:
             user=user, current=form.current.data or "", new=form.password.data or ""
         )
         db.session.commit()
-        login_user(user)  # refresh the session after a credential change
+        _renew_session(user)  # this device stays signed in; every other session ends
         flash("Your password is changed.", "success")
         return redirect(url_for("auth.profile"))
     return _form_page("auth/change_password.html", form)

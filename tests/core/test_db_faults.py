@@ -52,7 +52,7 @@ def test_pages_answer_503_with_a_static_page_when_the_database_is_down(down_app)
 def test_a_signed_in_visitor_gets_the_static_page_not_a_500(down_app):
     client = down_app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = "1"  # loading the user is the first query that fails
+        session["_user_id"] = "1.0"  # loading the user is the first query that fails
     _assert_unavailable(client.get("/dashboard"), json=False)
     _assert_unavailable(client.get("/"), json=False)
 
