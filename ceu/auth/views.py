@@ -138,7 +138,7 @@ def logout() -> Response:
 @bp.post("/account/sessions/end")
 @login_required
 def end_other_sessions() -> Response:
-    """"Sign out everywhere else": every other device must log in again."""
+    """The profile's "Sign out everywhere else": every other device must log in again."""
     LogoutForm()
     user: User = current_user  # type: ignore[assignment]
     services.end_sessions(user=user)
