@@ -10,6 +10,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ceu import config as cfg
+from ceu.core import ratelimit  # noqa: F401  (registers the ceu+db:// rate-limit storage)
 from ceu.core.transactions import SQLITE_SYNCHRONOUS
 from ceu.extensions import csrf, db, limiter, login_manager, migrate
 

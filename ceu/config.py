@@ -58,7 +58,8 @@ def from_environment() -> dict[str, Any]:
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": db_url,
         "REDIS_URL": redis_url,
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # shared by every worker and server: Redis when configured, else the database
+        "RATELIMIT_STORAGE_URI": redis_url or "ceu+db://",
         "RATELIMIT_ENABLED": _bool("CEU_RATELIMIT_ENABLED", True),
         "SESSION_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_SECURE": secure,

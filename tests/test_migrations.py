@@ -112,7 +112,7 @@ def test_one_valid_certificate_index_revokes_earlier_duplicates_and_keeps_every_
 
     app = create_app(config_for_tests(empty_database, str(tmp_path)))
     with app.app_context():
-        upgrade(revision="0007")
+        upgrade()  # the models are at head: write with them, then go back to 0007
         course = import_course(parsed=parsed_example_course()).course
         certificates.update_provider_settings(
             actor=None,
@@ -144,6 +144,7 @@ def test_one_valid_certificate_index_revokes_earlier_duplicates_and_keeps_every_
         db.session.commit()
         first, other = issued[0].id, issued[1].id
         db.session.remove()
+        downgrade(revision="0007")
         copy_sql = text(
             "INSERT INTO certificate (number, year, sequence, verification_code, enrollment_id,"
             " user_id, course_id, status, record, record_hash, issued_at, revocation_reason)"
@@ -288,5 +289,38 @@ def test_session_generation_starts_at_zero_for_existing_users_and_drops_cleanly(
             emails = conn.execute(text('SELECT email FROM "user" ORDER BY email')).scalars().all()
         assert "session_generation" not in columns
         assert emails == ["u1@example.org", "u2@example.org"]
+        upgrade()
+        db.engine.dispose()
+
+
+def test_shared_limit_tables_come_and_go_with_0011_keeping_accounts(empty_database, tmp_path):
+    from sqlalchemy import text
+
+    app = create_app(config_for_tests(empty_database, str(tmp_path)))
+    with app.app_context():
+        upgrade(revision="0010")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    'INSERT INTO "user" (email, full_name, password_hash, credential,'
+                    " license_number, license_state, is_active_account, created_at,"
+                    " password_changed_at, session_generation) VALUES ('k@example.org', 'K',"
+                    " 'x', '', '', '', true, :at, :at, 2)"
+                ),
+                {"at": datetime.now(UTC)},
+            )
+        upgrade(revision="0011")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO login_throttle VALUES ('h', 3, :at)"), {"at": datetime.now(UTC)}
+            )
+            conn.execute(text("INSERT INTO rate_limit_counter VALUES ('k', 1, 1.5)"))
+            assert conn.execute(text("SELECT failures FROM login_throttle")).scalar_one() == 3
+        downgrade(revision="0010")
+        with db.engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+            kept = conn.execute(text('SELECT email, session_generation FROM "user"')).all()
+        assert not {"login_throttle", "rate_limit_counter"} & tables
+        assert [tuple(r) for r in kept] == [("k@example.org", 2)]
         upgrade()
         db.engine.dispose()

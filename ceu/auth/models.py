@@ -83,3 +83,12 @@ class UserRole(db.Model):  # type: ignore[name-defined,misc]
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="roles")
+
+
+class LoginThrottle(db.Model):  # type: ignore[name-defined,misc]
+    """Wrong passwords in a row for one e-mail address (known account or not, so the
+    throttle tells nobody which addresses have accounts); cleared by a good log-in."""
+
+    email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime())

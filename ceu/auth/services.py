@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import math
+from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ceu.audit import services as audit
-from ceu.auth.models import Role, User, UserRole
+from ceu.auth.models import LoginThrottle, Role, User, UserRole
 from ceu.auth.passwords import hash_password, password_problem, verify_password
 from ceu.auth.queries import identity
 from ceu.core.errors import UserError
+from ceu.domain.login import login_delay_seconds
 from ceu.extensions import db, utcnow
 
 # A hash computed once so that an unknown e-mail costs the same time as a wrong password.
@@ -63,15 +68,69 @@ def create_user(
     return user
 
 
-def authenticate(*, email: str, password: str) -> User | None:
-    """The user for these credentials, or None — same work for unknown e-mail and bad password."""
+class LoginThrottled(AccountError):
+    """Too many wrong passwords for this address lately: this device must wait a little."""
+
+    status = 429
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(
+            "Too many wrong passwords for this account. Wait "
+            f"{seconds} second{'s' if seconds != 1 else ''} and try again, or reset your password."
+        )
+        self.seconds = seconds
+
+
+def _throttle_key(email: str) -> str:
+    return hashlib.sha256(normalize_email(email).encode()).hexdigest()
+
+
+def _record_failure(key: str, now: datetime) -> None:
+    insert = (
+        postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else (sqlite_insert)
+    )
+    table = LoginThrottle.__table__
+    db.session.execute(
+        insert(table)
+        .values(email_hash=key, failures=1, last_failed_at=now)
+        .on_conflict_do_update(
+            index_elements=[table.c.email_hash],
+            set_={"failures": table.c.failures + 1, "last_failed_at": now},
+        )
+    )
+
+
+def authenticate(
+    *, email: str, password: str, trusted_user_id: int | None = None, now: datetime | None = None
+) -> User | None:
+    """The user for these credentials, or None — same work for unknown e-mail and bad password.
+
+    After several wrong passwords for one address, a device the account has not logged in
+    from (`trusted_user_id` is not this account) must wait before its next try is checked
+    (LoginThrottled; ceu.domain.login). Wrong passwords are recorded in the request's
+    transaction: the caller commits them.
+    """
+    now = now or utcnow()
+    key = _throttle_key(email)
     user = find_user_by_email(email)
+    if user is None or user.id != trusted_user_id:
+        throttle = db.session.get(LoginThrottle, key)
+        if throttle is not None:
+            ready_at = throttle.last_failed_at + timedelta(
+                seconds=login_delay_seconds(throttle.failures)
+            )
+            if now < ready_at:
+                raise LoginThrottled(max(1, math.ceil((ready_at - now).total_seconds())))
     if user is None:
         verify_password(_DUMMY_HASH, password)
+        _record_failure(key, now)
         return None
     if not verify_password(user.password_hash, password) or not user.is_active:
+        _record_failure(key, now)
         return None
-    user.last_login_at = utcnow()
+    if user.id != trusted_user_id:  # the owner on a known device leaves strangers' count
+        db.session.execute(delete(LoginThrottle).where(LoginThrottle.email_hash == key))
+    user.last_login_at = now
     db.session.flush()
     return user
 

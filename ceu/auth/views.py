@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from ceu.auth import services
@@ -73,12 +74,45 @@ def _form_page(
     return render_template(template, form=form, **context), status
 
 
-def _login_email_key() -> str:
-    return "login-email:" + services.normalize_email(request.form.get("email", ""))[:254]
-
-
 def _limits() -> str:
     return str(current_app.config["LOGIN_LIMITS"])
+
+
+def _failed(response: Response) -> bool:
+    """Only failed log-ins count toward the per-address limit (a classroom behind one
+    address logs in freely); a successful one redirects."""
+    return response.status_code != 302
+
+
+# A device the account has logged in from carries this signed cookie; it never waits out
+# the account's wrong-password delay (ceu.domain.login), so guessing cannot lock out the owner.
+DEVICE_COOKIE = "ceu_device"
+DEVICE_MAX_AGE = 365 * 24 * 3600
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="ceu.device")
+
+
+def _trusted_user_id() -> int | None:
+    token = request.cookies.get(DEVICE_COOKIE, "")
+    try:
+        data = _device_serializer().loads(token, max_age=DEVICE_MAX_AGE) if token else None
+    except BadSignature:
+        return None
+    return data.get("uid") if isinstance(data, dict) and isinstance(data.get("uid"), int) else None
+
+
+def _remember_device(response: Response, user: User) -> Response:
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _device_serializer().dumps({"uid": user.id}),
+        max_age=DEVICE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+    )
+    return response
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -105,19 +139,23 @@ def register() -> tuple[str, int] | Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_limits, methods=["POST"])
-@limiter.limit(_limits, methods=["POST"], key_func=_login_email_key)
+@limiter.limit(_limits, methods=["POST"], deduct_when=_failed)
+@on_refusal(render=lambda message: (_form_page("auth/login.html", LoginForm(), message)[0], 429))
 def login() -> tuple[str, int] | Response:
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(email=form.email.data or "", password=form.password.data or "")
+        user = services.authenticate(
+            email=form.email.data or "",
+            password=form.password.data or "",
+            trusted_user_id=_trusted_user_id(),
+        )
+        db.session.commit()  # the log-in, or the wrong password counted
         if user is not None:
-            db.session.commit()
             _start_session(user, remember=bool(form.remember.data))
             flash("You are logged in.", "success")
-            return redirect(_safe_next(request.args.get("next")))
+            return _remember_device(redirect(_safe_next(request.args.get("next"))), user)
         form.form_errors.append("The e-mail address or password is not correct.")
     return _form_page("auth/login.html", form)
 
