@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CEU_PORT ?= 5000
 export CEU_PORT
 
-.PHONY: run test lint format bench install install-dev clean debian-packages
+.PHONY: run test lint format bench install install-dev clean debian-packages lock
 
 # The one list of Debian packages the tests need (browser, PDF, PostgreSQL, HAProxy…).
 DEBIAN_PACKAGES := $(shell sed -e 's/\#.*//' debian-packages.txt)
@@ -16,13 +16,27 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Reproducible installs: every dependency pinned with its hashes in requirements/*.txt
+# (`make lock` regenerates them from pyproject.toml); the project itself goes in editable
+# and without dependencies, so nothing unpinned slips in.
+$(VENV)/.installed: pyproject.toml requirements/main.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/main.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml requirements/dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
+
+PIP_COMPILE := .venv-tools/bin/pip-compile --quiet --generate-hashes --strip-extras \
+	--allow-unsafe --no-emit-index-url --no-emit-find-links
+
+lock:
+	$(PYTHON) -m venv .venv-tools
+	.venv-tools/bin/pip install --quiet pip-tools
+	$(PIP_COMPILE) -o requirements/main.txt pyproject.toml
+	$(PIP_COMPILE) --extra dev -o requirements/dev.txt pyproject.toml
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
@@ -72,4 +86,4 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-tools .pytest_cache .ruff_cache

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request, session
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -123,6 +123,9 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
         )
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.endpoint != "static" and "_user_id" in session:
+            # a signed-in page shows one person's records: no shared or back-button cache
+            response.headers.setdefault("Cache-Control", "private, no-store")
         return response
 
     return app

@@ -170,7 +170,9 @@ def logout() -> Response:
     logout_user()
     session.clear()
     flash("You are logged out on every device.", "info")
-    return redirect(url_for("core.home"))
+    response = redirect(url_for("core.home"))
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'  # this browser keeps nothing
+    return response
 
 
 @bp.post("/account/sessions/end")

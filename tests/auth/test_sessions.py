@@ -157,3 +157,13 @@ def test_privileges_follow_the_database_not_the_session(app, make_user):
     services.change_role(actor=admin, user=target, role=Role.ADMIN, grant=False)
     db.session.commit()
     assert browser.get("/admin/").status_code == 403
+
+
+def test_signed_in_pages_are_not_cached_and_logout_clears_the_browser(app, make_user):
+    browser = _log_in(app, make_user())
+    page = browser.get("/dashboard")
+    assert page.headers["Cache-Control"] == "private, no-store"
+    assert "no-store" not in app.test_client().get("/courses").headers.get("Cache-Control", "")
+    token = csrf_from(browser.get("/account/profile").get_data(as_text=True))
+    out = browser.post("/logout", data={"csrf_token": token})
+    assert out.headers["Clear-Site-Data"] == '"cache", "storage"'
