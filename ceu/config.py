@@ -61,6 +61,8 @@ def from_environment() -> dict[str, Any]:
         # shared by every worker and server: Redis when configured, else the database
         "RATELIMIT_STORAGE_URI": redis_url or "ceu+db://",
         "RATELIMIT_ENABLED": _bool("CEU_RATELIMIT_ENABLED", True),
+        # several deployments (or test runs) may share one Redis: their keys stay apart
+        "RATELIMIT_KEY_PREFIX": os.environ.get("CEU_REDIS_PREFIX") or "ceu",
         "SESSION_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_SECURE": secure,
         "PROXY_COUNT": int(os.environ.get("CEU_PROXY_COUNT") or 0),

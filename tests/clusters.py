@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import PASSWORD, csrf_from
+
 BIN = Path(sys.executable).parent  # the virtualenv's bin/: gunicorn and ceu
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SECRET_KEY = "multi-process-tests-secret-key-not-for-production"
@@ -258,3 +260,73 @@ class Client:
 
     def post(self, path: str, data: dict[str, Any]) -> Response:
         return self.request("POST", path, data)
+
+
+# ---------------------------------------------------------------------------------------
+# Learners set up in-process for the load tests
+
+EVALUATION = {
+    "e-objectives_met.CO1": "5",
+    "e-objectives_met.CO2": "4",
+    "e-relevance": "4",
+    "e-minutes_taken": "20",
+    "e-comments": "Clear and useful.",
+}
+
+
+@dataclass
+class Learner:
+    email: str
+    attempt_id: int
+    answers: dict[str, list[str]]
+    log: list[tuple[float, float, int, str]] = field(default_factory=list)
+    submitted: bool = False
+    evaluated: bool = False
+
+
+def prepare_learners(url: str, instance: Path, *, count: int) -> list[Learner]:
+    """Learners who have read every module and have a post-test open (set up in-process)."""
+    from ceu import create_app
+    from ceu.auth.models import Role
+    from ceu.auth.services import create_user
+    from ceu.catalog.queries import course_by_slug
+    from ceu.certificates.services import update_provider_settings
+    from ceu.config import config_for_tests
+    from ceu.extensions import db
+    from ceu.learning.services import complete_module, enroll
+    from ceu.quiz.models import AttemptKind
+    from ceu.quiz.services import start_attempt
+
+    app = create_app({**config_for_tests(url, str(instance)), "SECRET_KEY": SECRET_KEY})
+    learners = []
+    with app.app_context():
+        update_provider_settings(
+            actor=None, provider_name="Example CE Provider", signatory_name="J. Example",
+            signatory_title="Director", approval_statements=[],
+        )  # fmt: skip
+        course = course_by_slug("minimal-course")
+        course.certificate_issue_mode = "automatic"
+        for n in range(count):
+            user = create_user(
+                email=f"learner{n}@example.org", full_name=f"Learner {n}", password=PASSWORD,
+                roles=(Role.LEARNER,), credential="LPC", license_number=f"L-{n}",
+                license_state="Ohio",
+            )  # fmt: skip
+            enrollment = enroll(user=user, course=course)
+            for module in course.current_version.modules:
+                complete_module(enrollment=enrollment, module=module)
+            attempt = start_attempt(enrollment=enrollment, kind=AttemptKind.POST_TEST)
+            answers = {f"q-{item['id']}": list(item["key"]) for item in attempt.form}
+            learners.append(Learner(user.email, attempt.id, answers))
+        db.session.commit()
+        db.engine.dispose()
+    return learners
+
+
+def log_in_through_the_form(client: Client, learner: Learner) -> str:
+    """Log in as a browser does; the CSRF token of the signed-in session."""
+    token = csrf_from(client.get("/login").body)
+    resp = client.post("/login", {"email": learner.email, "password": PASSWORD,
+                                  "csrf_token": token})  # fmt: skip
+    assert resp.status == 302, resp.body[:500]
+    return csrf_from(client.get("/password/reset").body)

@@ -109,7 +109,9 @@ class Gunicorn:
         )
         assert status == 302, "log-in failed"
         cookie = _cookie(headers)
-        _, _, page = self.request("GET", "/certificates", cookie=cookie)
+        _, headers, page = self.request("GET", "/certificates", cookie=cookie)
+        if "session=" in headers.get("Set-Cookie", ""):  # the new session's CSRF token
+            cookie = _cookie(headers)
         return cookie, csrf_from(page)
 
     def stop(self) -> None:

@@ -11,91 +11,27 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from tests.clusters import (
+    EVALUATION,
     PROJECT_ROOT,
-    SECRET_KEY,
     Client,
     Gunicorn,
+    Learner,
     PostgresCluster,
     app_environment,
     ceu_command,
+    log_in_through_the_form,
+    prepare_learners,
 )
-from tests.conftest import PASSWORD, csrf_from
 
 pytestmark = pytest.mark.slow
 
 LEARNERS = 6
-EVALUATION = {
-    "e-objectives_met.CO1": "5",
-    "e-objectives_met.CO2": "4",
-    "e-relevance": "4",
-    "e-minutes_taken": "20",
-    "e-comments": "Clear and useful.",
-}
-
-
-@dataclass
-class Learner:
-    email: str
-    attempt_id: int
-    answers: dict[str, list[str]]
-    log: list[tuple[float, float, int, str]] = field(default_factory=list)
-    submitted: bool = False
-    evaluated: bool = False
-
-
-def _prepare(url: str, instance: Path) -> list[Learner]:
-    """Learners who have read every module and have a post-test open (set up in-process)."""
-    from ceu import create_app
-    from ceu.auth.models import Role
-    from ceu.auth.services import create_user
-    from ceu.catalog.queries import course_by_slug
-    from ceu.certificates.services import update_provider_settings
-    from ceu.config import config_for_tests
-    from ceu.extensions import db
-    from ceu.learning.services import complete_module, enroll
-    from ceu.quiz.models import AttemptKind
-    from ceu.quiz.services import start_attempt
-
-    app = create_app({**config_for_tests(url, str(instance)), "SECRET_KEY": SECRET_KEY})
-    learners = []
-    with app.app_context():
-        update_provider_settings(
-            actor=None, provider_name="Example CE Provider", signatory_name="J. Example",
-            signatory_title="Director", approval_statements=[],
-        )  # fmt: skip
-        course = course_by_slug("minimal-course")
-        course.certificate_issue_mode = "automatic"
-        for n in range(LEARNERS):
-            user = create_user(
-                email=f"learner{n}@example.org", full_name=f"Learner {n}", password=PASSWORD,
-                roles=(Role.LEARNER,), credential="LPC", license_number=f"L-{n}",
-                license_state="Ohio",
-            )  # fmt: skip
-            enrollment = enroll(user=user, course=course)
-            for module in course.current_version.modules:
-                complete_module(enrollment=enrollment, module=module)
-            attempt = start_attempt(enrollment=enrollment, kind=AttemptKind.POST_TEST)
-            answers = {f"q-{item['id']}": list(item["key"]) for item in attempt.form}
-            learners.append(Learner(user.email, attempt.id, answers))
-        db.session.commit()
-        db.engine.dispose()
-    return learners
-
-
-def _log_in(client: Client, learner: Learner) -> str:
-    token = csrf_from(client.get("/login").body)
-    resp = client.post("/login", {"email": learner.email, "password": PASSWORD,
-                                  "csrf_token": token})  # fmt: skip
-    assert resp.status == 302, resp.body[:500]
-    return csrf_from(client.get("/password/reset").body)
 
 
 def _journey(
@@ -105,7 +41,7 @@ def _journey(
     """Log in, then (once every learner has) read, submit the post-test and send the
     evaluation; resend what got a 503."""
     client = Client(address, timeout=20)
-    token = _log_in(client, learner)
+    token = log_in_through_the_form(client, learner)
     ready.wait(timeout=120)  # the outage starts only once everybody is signed in
     submit_at = time.monotonic() + submit_after
 
@@ -131,7 +67,7 @@ def test_a_database_crash_under_load_answers_503_then_recovers_losing_nothing(tm
         env = app_environment(url, tmp_path / "instance", CEU_RATELIMIT_ENABLED="0")
         ceu_command(env, "db", "upgrade")
         ceu_command(env, "courses", "import", str(PROJECT_ROOT / "docs/examples/minimal-course"))
-        learners = _prepare(url, tmp_path / "instance")
+        learners = prepare_learners(url, tmp_path / "instance", count=LEARNERS)
 
         with Gunicorn(env, tmp_path / "gunicorn.log") as server:
             stop = threading.Event()
