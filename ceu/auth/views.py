@@ -169,7 +169,7 @@ def logout() -> Response:
     db.session.commit()
     logout_user()
     session.clear()
-    flash("You are logged out on every device.", "info")
+    flash("You are logged out.", "info")
     response = redirect(url_for("core.home"))
     response.headers["Clear-Site-Data"] = '"cache", "storage"'  # this browser keeps nothing
     return response
