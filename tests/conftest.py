@@ -20,7 +20,7 @@ from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
@@ -33,7 +33,7 @@ from ceu.extensions import limiter
 
 # Property tests check what holds, not how fast: on a loaded machine (CI shares its two
 # cores) an example can outlast hypothesis's default 200 ms deadline without anything wrong.
-settings.register_profile("ceu", deadline=None)
+settings.register_profile("ceu", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ceu")
 
 PASSWORD = "correct horse battery staple"
