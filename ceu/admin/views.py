@@ -27,7 +27,7 @@ from ceu.certificates.forms import (
 )
 from ceu.certificates.models import Certificate
 from ceu.certificates.reports import csv_download
-from ceu.certificates.views import verify_base
+from ceu.certificates.views import certificate_pdf, verify_base
 from ceu.core.errors import UserError, on_refusal
 from ceu.core.nav import NavLink, add_nav_link
 from ceu.core.request_guard import INT_MAX
@@ -194,9 +194,7 @@ def download_zip() -> Response:
     chosen = queries.by_ids(_ids("certificate"))
     if not chosen:
         raise UserError("Select at least one certificate to download.")
-    data = pdf.certificates_zip(
-        (f"certificate-{c.number}.pdf", pdf.render_certificate_pdf(c.frozen)) for c in chosen
-    )
+    data = pdf.certificates_zip((f"certificate-{c.number}.pdf", certificate_pdf(c)) for c in chosen)
     services.audit_download(actor=current_user, numbers=[c.number for c in chosen])  # type: ignore[arg-type]
     db.session.commit()
     return Response(

@@ -200,7 +200,7 @@ def _build_record(
         license_state=user.license_state,
         course_title=version.title,
         course_slug=enrollment.course.slug,
-        course_version=f"{version.version_label} (import {version.number})",
+        course_version=version.version_label,
         contact_hours=float(version.contact_hours),
         completion_date=completed_on,
         issue_date=issued_on,

@@ -29,7 +29,7 @@ from ceu.certificates import credentials, pdf, queries, services
 from ceu.certificates.forms import PlainForm
 from ceu.certificates.models import Certificate
 from ceu.certificates.reports import csv_download
-from ceu.core.cache import fragment_key, process_cache, render_macro
+from ceu.core.cache import ProcessCache, fragment_key, process_cache, render_macro
 from ceu.core.errors import on_refusal
 from ceu.core.nav import NavLink, add_nav_link, signed_in
 from ceu.domain import completion, credit
@@ -271,10 +271,26 @@ def transcript_pdf() -> Response:
     )
 
 
+def _revoked_page(certificate: Certificate) -> tuple[str, int] | None:
+    """A revoked certificate is refused to its learner (410, with the date); admins keep
+    the original for the record."""
+    if certificate.status != CertificateStatus.REVOKED or is_admin(current_user):
+        return None
+    page = render_template(
+        "certificates/revoked.html",
+        certificate=certificate,
+        provider_name=services.provider_settings().provider_name,
+    )
+    return page, 410
+
+
 @bp.get("/certificates/<int:cert_id>")
 @login_required
-def show(cert_id: int) -> str:
+def show(cert_id: int) -> Any:
     certificate = _own_or_admin(cert_id)
+    refused = _revoked_page(certificate)
+    if refused is not None:
+        return refused
     return render_template(
         "certificates/show.html",
         certificate=certificate,
@@ -283,13 +299,33 @@ def show(cert_id: int) -> str:
     )
 
 
+PDF_CACHE_SIZE = 128  # rendered certificates kept per process (about 60 kB each)
+
+
+def certificate_pdf(certificate: Certificate) -> bytes:
+    """The certificate's PDF, rendered once per process: the record is frozen, so its hash
+    names the bytes. A revoked one is stamped with its date, under a key of its own."""
+    cache = current_app.extensions.setdefault("ceu_certificate_pdfs", ProcessCache(PDF_CACHE_SIZE))
+    revoked_on = (
+        certificate.revoked_at.date()
+        if certificate.status == CertificateStatus.REVOKED and certificate.revoked_at
+        else None
+    )
+    return cache.get_or_make(
+        ("certificate-pdf", certificate.record_hash, revoked_on),
+        lambda: pdf.render_certificate_pdf(certificate.frozen, revoked_on=revoked_on),
+    )
+
+
 @bp.get("/certificates/<int:cert_id>/pdf")
 @login_required
-def download_pdf(cert_id: int) -> Response:
+def download_pdf(cert_id: int) -> Any:
     certificate = _own_or_admin(cert_id)
-    data = pdf.render_certificate_pdf(certificate.frozen)
+    refused = _revoked_page(certificate)
+    if refused is not None:
+        return refused
     return Response(
-        data,
+        certificate_pdf(certificate),
         mimetype="application/pdf",
         headers={
             "Content-Disposition": f"attachment; filename=certificate-{certificate.number}.pdf"
@@ -326,8 +362,11 @@ def signed_credential(certificate: Certificate) -> str:
 
 @bp.get("/certificates/<int:cert_id>/credential")
 @login_required
-def download_credential(cert_id: int) -> Response:
+def download_credential(cert_id: int) -> Any:
     certificate = _own_or_admin(cert_id)
+    refused = _revoked_page(certificate)
+    if refused is not None:
+        return refused
     return Response(
         signed_credential(certificate),
         mimetype="application/vc+jwt",
