@@ -166,8 +166,10 @@ def test_board_member_scans_the_qr_code_and_sees_the_revocation_without_its_reas
     row = page.get_by_role("row", name=re.compile(re.escape(number)))
     expect(row).to_contain_text("Revoked on")
     expect(row.get_by_role("link", name=re.compile("^PDF"))).to_have_count(0)
-    ui.follow_link(number)
-    expect(page.get_by_role("main")).to_contain_text("This certificate was revoked on")
+    # Revoked means revoked everywhere: the certificate itself is refused, saying when.
+    ui.follow_link(number, status=410)
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Certificate {number} was revoked")
+    expect(page.get_by_role("main")).to_contain_text("The provider revoked this certificate on")
     expect(page.get_by_role("link", name="Download the PDF")).to_have_count(0)
 
 

@@ -24,6 +24,8 @@ from fontTools import ttLib
 from fpdf import FPDF
 
 logger = logging.getLogger(__name__)
+# fpdf2 subsets every embedded face with fontTools, which logs each step at INFO
+logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 
 FONT_DIR = Path(__file__).resolve().parents[3] / "static" / "fonts"
 PRIMARY: dict[tuple[str, str], str] = {
