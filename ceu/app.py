@@ -84,6 +84,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     from ceu import models  # noqa: F401  (register every table with the metadata)
     from ceu.admin.views import bp as admin_bp
     from ceu.auth.views import bp as auth_bp
+    from ceu.certificates.openbadges import bp as openbadges_bp
     from ceu.certificates.views import bp as certificates_bp
     from ceu.core.cache import init_cache
     from ceu.core.db_faults import init_db_faults
@@ -103,6 +104,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(learning_bp)
     app.register_blueprint(quiz_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(openbadges_bp)
     app.register_blueprint(admin_bp)
     register_error_handlers(app)
     init_errors(app)

@@ -32,6 +32,12 @@ class Case:
     data: dict[str, str] = field(default_factory=dict)
 
 
+def _rsa_kid() -> str:
+    from ceu.certificates.openbadges import signing_key
+
+    return signing_key().kid
+
+
 def everyone(code: int | str) -> dict[str, int | str]:
     return dict.fromkeys(ROLES, code)
 
@@ -205,7 +211,11 @@ MATRIX: list[Case] = [
         lambda o: f"/verify/{o['certificate'].verification_code}/status",
         everyone(200),
     ),
-    Case("certificates.jwks", "GET", "/.well-known/jwks.json", everyone(200)),
+    Case("openbadges.jwks", "GET", "/.well-known/jwks.json", everyone(200)),
+    Case("openbadges.jwk", "GET", lambda o: f"/.well-known/jwks/{_rsa_kid()}", everyone(200)),
+    Case("openbadges.issuer", "GET", "/issuer", everyone(200)),
+    Case("openbadges.achievement", "GET", "/achievements/minimal-course", everyone(200)),
+    Case("openbadges.status_list", "GET", "/credentials/status/1", everyone(200)),
     Case("admin.index", "GET", "/admin/", admin_only(200)),
     Case("admin.certificates", "GET", "/admin/certificates", admin_only(200)),
     Case("admin.approve", "POST", "/admin/certificates/approve", admin_only(302)),

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, func, select
 
 from ceu.auth.models import User
+from ceu.catalog import queries as catalog_queries
 from ceu.catalog.models import Course, CourseVersion
 from ceu.certificates.models import Certificate, EvaluationResponse
 from ceu.domain.certificates import CertificateRecord, CertificateStatus, is_plausible_code
@@ -260,3 +261,34 @@ def evaluations(course_id: int) -> list[EvaluationResponse]:
 
 def replacement_of(certificate: Certificate) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.supersedes_id == certificate.id))
+
+
+@dataclass(frozen=True)
+class AchievementView:
+    """A published course as an Open Badges Achievement (its current version)."""
+
+    title: str
+    contact_hours: float
+    version_label: str
+
+
+def achievement(slug: str) -> AchievementView | None:
+    ref = catalog_queries.published_course(slug)
+    if ref is None:
+        return None
+    version = db.session.get(CourseVersion, ref.current_version_id)
+    return AchievementView(version.title, float(version.contact_hours), version.version_label)
+
+
+def not_valid_ids(first: int, stop: int) -> list[int]:
+    """Ids in [first, stop) of certificates that no longer verify (revoked or superseded):
+    the bits set in the shared status list."""
+    return list(
+        db.session.scalars(
+            select(Certificate.id).where(
+                Certificate.id >= first,
+                Certificate.id < stop,
+                Certificate.status != CertificateStatus.VALID.value,
+            )
+        )
+    )

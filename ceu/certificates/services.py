@@ -6,6 +6,7 @@ Keyword-only; flush, never commit.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
@@ -186,7 +187,6 @@ def _build_record(
     completed_on: date,
     issued_on: date,
     learner_name: str | None = None,
-    supersedes_number: str = "",
 ) -> CertificateRecord:
     settings = provider_settings()
     version = enrollment.version
@@ -212,7 +212,6 @@ def _build_record(
         signatory_name=settings.signatory_name,
         signatory_title=settings.signatory_title,
         signature_image_png_b64=settings.signature_png_b64,
-        supersedes_number=supersedes_number,
         learner_email_hash=email_hash(user.email, number),
     )
 
@@ -228,6 +227,8 @@ def _create(
     learner_name: str | None = None,
     supersedes: Certificate | None = None,
 ) -> Certificate:
+    """A new certificate: its record built from the current profile and provider
+    settings, or, for a correction (`supersedes`), copied from the record it corrects."""
     settings = provider_settings()
     if not settings.is_complete:
         raise CertificateError(
@@ -235,17 +236,29 @@ def _create(
         )
     sequence, number = _next_number(now.year)
     code = new_verification_code()
-    record = _build_record(
-        number=number,
-        code=code,
-        verify_url=f"{verify_base.rstrip('/')}/verify/{code}",
-        user=user,
-        enrollment=enrollment,
-        completed_on=completed_on,
-        issued_on=now.date(),
-        learner_name=learner_name,
-        supersedes_number=supersedes.number if supersedes else "",
-    )
+    verify_url = f"{verify_base.rstrip('/')}/verify/{code}"
+    if supersedes is not None:  # frozen: only the identity of the new certificate changes
+        record = dataclasses.replace(
+            supersedes.frozen,
+            certificate_number=number,
+            verification_code=code,
+            verify_url=verify_url,
+            issue_date=now.date(),
+            learner_name=learner_name or supersedes.frozen.learner_name,
+            supersedes_number=supersedes.number,
+            learner_email_hash=email_hash(user.email, number),
+        )
+    else:
+        record = _build_record(
+            number=number,
+            code=code,
+            verify_url=verify_url,
+            user=user,
+            enrollment=enrollment,
+            completed_on=completed_on,
+            issued_on=now.date(),
+            learner_name=learner_name,
+        )
     certificate = Certificate(
         number=number,
         year=now.year,
@@ -495,7 +508,9 @@ def correct_name(
     verify_base: str,
     now: datetime | None = None,
 ) -> Certificate:
-    """A name correction supersedes the certificate with a new one pointing back to it."""
+    """A name correction supersedes the certificate with a new one pointing back to it:
+    a copy of the frozen record in which only the name (and the new certificate's number,
+    code and issue date) differ; the licence and provider text stay as certified."""
     now = now or utcnow()
     name = " ".join(new_name.split())
     if not name:
@@ -529,7 +544,10 @@ def correct_name(
         target_type="certificate",
         target_id=certificate.number,
         reason=reason.strip(),
-        details={"replacement": replacement.number, "from": old.learner_name, "to": name},
+        details={
+            "replacement": replacement.number,
+            "changed": {"learner_name": {"old": old.learner_name, "new": name}},
+        },
     )
     return replacement
 

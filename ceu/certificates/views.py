@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -25,7 +23,7 @@ from markupsafe import Markup
 from ceu.auth.models import User
 from ceu.auth.permissions import ensure, is_admin
 from ceu.catalog.models import IssueMode
-from ceu.certificates import credentials, pdf, queries, services
+from ceu.certificates import credentials, openbadges, pdf, queries, services
 from ceu.certificates.forms import PlainForm
 from ceu.certificates.models import Certificate
 from ceu.certificates.reports import csv_download
@@ -33,7 +31,7 @@ from ceu.core.cache import ProcessCache, fragment_key, process_cache, render_mac
 from ceu.core.errors import on_refusal
 from ceu.core.nav import NavLink, add_nav_link, signed_in
 from ceu.domain import completion, credit
-from ceu.domain.certificates import CertificateStatus
+from ceu.domain.certificates import CertificateStatus, learner_subject_id
 from ceu.domain.evaluation import LIKERT_LABELS
 from ceu.extensions import db, limiter, utcnow
 from ceu.learning.dashboard import add_course_panel, add_dashboard_panel, set_hours_source
@@ -54,17 +52,6 @@ add_nav_link(NavLink("My certificates", "certificates.mine", signed_in, order=30
 def verify_base() -> str:
     """The public origin printed on certificates (CEU_BASE_URL, else this request's)."""
     return current_app.config.get("BASE_URL") or request.url_root
-
-
-def signing_key() -> credentials.SigningKey:
-    cached = current_app.extensions.get("ceu_signing_key")
-    if cached is None:
-        cached = credentials.load_or_create_signing_key(
-            Path(current_app.instance_path),
-            current_app.config.get("SIGNING_KEY_PEM") or os.environ.get("CEU_SIGNING_KEY"),
-        )
-        current_app.extensions["ceu_signing_key"] = cached
-    return cached
 
 
 # --- evaluation -------------------------------------------------------------------------
@@ -333,7 +320,8 @@ def download_pdf(cert_id: int) -> Any:
     )
 
 
-def signed_credential(certificate: Certificate) -> str:
+def signed_credential(certificate: Certificate, alg: str = credentials.RS256) -> str:
+    """The certificate as an Open Badges 3.0 VC-JWT (RS256 unless EdDSA is asked for)."""
     record = certificate.frozen
     original = certificate
     while original.supersedes_id is not None:  # awardedDate keeps the first award
@@ -342,22 +330,26 @@ def signed_credential(certificate: Certificate) -> str:
             break
         original = previous
     base = verify_base().rstrip("/")
-    settings = services.provider_settings()
+    owner = db.session.get(User, certificate.user_id)
+    list_number, index = credentials.status_list_position(certificate.id)
     credential = credentials.build_credential(
         record,
-        issuer_id=f"{base}/issuer",
-        issuer_name=settings.provider_name,
+        issuer_id=openbadges.issuer_id(base),
+        issuer_name=services.provider_settings().provider_name,
         issuer_url=base + "/",
         credential_id=record.verify_url,
-        status_url=f"{base}/verify/{record.verification_code}/status",
-        achievement_id=f"{base}/courses/{record.course_slug}",
-        achievement_description=f"Completion of the continuing-education course "
-        f"{record.course_title}, {record.contact_hours:g} contact hours.",
-        criteria="Read every module, passed the post-test and completed the course evaluation.",
+        subject_id=learner_subject_id(owner.id, owner.created_at),  # type: ignore[union-attr]
+        status=credentials.status_list_entry(openbadges.status_list_url(base, list_number), index),
+        achievement_id=f"{base}/achievements/{record.course_slug}",
+        achievement_description=openbadges.achievement_description(
+            record.course_title, record.contact_hours
+        ),
+        criteria=openbadges.CRITERIA,
         valid_from=certificate.issued_at,
-        awarded_date=original.frozen.issue_date,
+        awarded_date=original.issued_at,
     )
-    return credentials.sign_credential(credential, signing_key())
+    key = openbadges.signing_key(alg)
+    return credentials.sign_credential(credential, key, kid=credentials.key_url(base, key))
 
 
 @bp.get("/certificates/<int:cert_id>/credential")
@@ -367,8 +359,9 @@ def download_credential(cert_id: int) -> Any:
     refused = _revoked_page(certificate)
     if refused is not None:
         return refused
+    alg = credentials.ALG if request.args.get("alg") == credentials.ALG else credentials.RS256
     return Response(
-        signed_credential(certificate),
+        signed_credential(certificate, alg),
         mimetype="application/vc+jwt",
         headers={
             "Content-Disposition": f"attachment; filename=credential-{certificate.number}.jwt"
@@ -424,7 +417,8 @@ def _verified_body(found: queries.Verification) -> VerifiedBody:
 @bp.get("/verify/<code>/status")
 @limiter.limit("60 per minute")
 def status(code: str) -> tuple[Response, int]:
-    """The credentialStatus endpoint of the Open Badges credential."""
+    """The credentialStatus endpoint of credentials issued before the shared status list
+    (a 1EdTech revocation list for one credential); they keep answering here."""
     certificate = queries.by_code(code)
     if certificate is None:
         return jsonify(error="unknown credential"), 404
@@ -441,8 +435,3 @@ def status(code: str) -> tuple[Response, int]:
         superseded_by=replacement.frozen.verify_url if replacement else "",
     )
     return jsonify(body), 200
-
-
-@bp.get("/.well-known/jwks.json")
-def jwks() -> Response:
-    return jsonify(credentials.jwks([signing_key()]))

@@ -6,8 +6,9 @@ import hashlib
 import json
 import re
 import secrets
+import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 # The provider's signature image, uploaded once and drawn on every certificate.
@@ -111,3 +112,13 @@ def email_hash(email: str, salt: str) -> str:
     """Open Badges `identifier` style: sha256$hex of the salted, lower-cased address."""
     digest = hashlib.sha256((email.strip().lower() + salt).encode("utf-8")).hexdigest()
     return f"sha256${digest}"
+
+
+# A fixed namespace for learners' credentialSubject ids (uuid5 over it, below).
+LEARNER_NAMESPACE = uuid.UUID("6f1e9a52-4c1b-5d3e-9a7e-2b8c0d4f1a63")
+
+
+def learner_subject_id(user_id: int, created_at: datetime) -> str:
+    """A stable per-learner URN for credentialSubject.id (and the JWT `sub`): the same for
+    every credential of the learner, revealing neither the e-mail nor, by itself, the id."""
+    return f"urn:uuid:{uuid.uuid5(LEARNER_NAMESPACE, f'{user_id}:{created_at.isoformat()}')}"

@@ -41,6 +41,7 @@ BASE = "https://ce.example.org"
 ISSUED_AT = datetime(2026, 3, 10, 15, 30, 12, tzinfo=UTC)
 NOW = ISSUED_AT + timedelta(days=30)
 EMAIL = "Ada.Counselor@Example.org"
+SUBJECT = "urn:uuid:8f8d3f56-2a5f-5c3e-9d1b-0c6b9e7a4d21"
 
 
 def make_record(**changes: Any) -> CertificateRecord:
@@ -76,7 +77,8 @@ def make_credential(record: CertificateRecord | None = None, **changes: Any) -> 
         "issuer_name": record.provider_name,
         "issuer_url": f"{BASE}/",
         "credential_id": record.verify_url,
-        "status_url": f"{record.verify_url}/status",
+        "subject_id": SUBJECT,
+        "status": credentials.status_list_entry(f"{BASE}/credentials/status/1", 42),
         "achievement_id": f"{BASE}/courses/{record.course_slug}",
         "achievement_description": "Evidence-based use of ketamine for refractory anxiety.",
         "criteria": "Read every module, pass the post-test at 80%, complete the evaluation.",
@@ -120,7 +122,7 @@ def claims_for(credential: dict[str, Any]) -> dict[str, Any]:
         **credential,
         "iss": credential["issuer"]["id"],
         "jti": credential["id"],
-        "sub": credential["credentialSubject"]["identifier"][0]["identityHash"],
+        "sub": credential["credentialSubject"]["id"],
         "nbf": int(ISSUED_AT.timestamp()),
         "iat": int(ISSUED_AT.timestamp()),
     }
@@ -148,7 +150,8 @@ def test_credential_has_every_required_ob3_field() -> None:
     assert cred["name"] == "Ketamine for Refractory Anxiety — Certificate of Completion"
     subject = cred["credentialSubject"]
     assert subject["type"] == ["AchievementSubject"]
-    assert subject["identifier"], "without a subject id, OB 3.0 requires an identifier"
+    assert subject["id"] == SUBJECT  # and so the JWT's sub
+    assert subject["identifier"], "the hashed e-mail and the name are kept as identifiers"
     achievement = subject["achievement"]
     assert achievement["id"] == f"{BASE}/courses/ketamine-refractory-anxiety"
     assert achievement["type"] == ["Achievement"]
@@ -173,8 +176,11 @@ def test_credential_carries_the_continuing_education_fields() -> None:
     assert subject["activityEndDate"] == "2026-03-09T12:00:00Z"
     assert cred["awardedDate"] == cred["validFrom"]
     assert cred["credentialStatus"] == {
-        "id": f"{record.verify_url}/status",
-        "type": "1EdTechRevocationList",
+        "id": f"{BASE}/credentials/status/1#42",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "42",
+        "statusListCredential": f"{BASE}/credentials/status/1",
     }
     assert "2026-000042" in cred["description"]
     assert "NBCC ACEP 0000" in cred["description"]
@@ -206,7 +212,7 @@ def test_learner_without_email_hash_is_identified_by_name_and_still_verifies(
     ]
 
     token = sign_credential(cred, key)
-    assert "sub" not in unb64url_json(token.split(".")[1])
+    assert unb64url_json(token.split(".")[1])["sub"] == SUBJECT
     assert verify_credential(token, jwks([key]), now=NOW) == cred
 
 
@@ -250,7 +256,7 @@ def test_sign_then_verify_with_the_key_set_alone_round_trips(key: SigningKey) ->
     claims = unb64url_json(token.split(".")[1])
     assert claims["iss"] == f"{BASE}/"
     assert claims["jti"] == cred["id"]
-    assert claims["sub"] == make_record().learner_email_hash
+    assert claims["sub"] == SUBJECT == cred["credentialSubject"]["id"]
     assert claims["nbf"] == int(ISSUED_AT.timestamp())
     assert claims["iat"] == int(ISSUED_AT.timestamp()) + 5
     assert "exp" not in claims
@@ -428,7 +434,7 @@ def test_environment_key_that_is_not_ed25519_is_refused(tmp_path: Path) -> None:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    with pytest.raises(ValueError, match="Ed25519"):
+    with pytest.raises(ValueError, match="Ed25519 or an RSA"):
         load_or_create_signing_key(tmp_path, p256.decode("ascii"))
     with pytest.raises(ValueError, match="PEM"):
         load_or_create_signing_key(tmp_path, "not a key")
@@ -522,3 +528,24 @@ def test_the_shared_joserfc_registry_is_left_alone() -> None:
 
     assert type(JWSRegistry.algorithms["EdDSA"]).__module__.startswith("joserfc.")
     assert "HS256" in JWSRegistry.algorithms
+
+
+def test_rs256_key_signs_and_verifies_beside_eddsa(key: SigningKey, tmp_path: Path) -> None:
+    rsa_key = load_or_create_signing_key(tmp_path, alg=credentials.RS256)
+    assert rsa_key.alg == "RS256"
+    assert load_or_create_signing_key(tmp_path, alg=credentials.RS256).kid == rsa_key.kid
+    assert (tmp_path / credentials.RSA_KEY_FILENAME).stat().st_mode & 0o777 == 0o600
+    published = jwks([rsa_key, key], base=BASE)
+    assert [k["kid"] for k in published["keys"]] == [
+        f"{BASE}/.well-known/jwks/{rsa_key.kid}",
+        f"{BASE}/.well-known/jwks/{key.kid}",
+    ]
+    cred = make_credential()
+    token = sign_credential(cred, rsa_key, kid=credentials.key_url(BASE, rsa_key))
+    assert unb64url_json(token.split(".")[0])["alg"] == "RS256"
+    assert verify_credential(token, published, now=NOW) == cred
+    old_style = sign_credential(cred, key)  # bare-thumbprint kid, before kids were URLs
+    assert verify_credential(old_style, published, now=NOW) == cred
+    swapped = {"keys": [{**published["keys"][0], "kid": published["keys"][1]["kid"]}]}
+    with pytest.raises(CredentialInvalid):  # an RSA key cannot stand in for the EdDSA one
+        verify_credential(old_style, swapped, now=NOW)
