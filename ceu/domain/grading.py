@@ -17,20 +17,12 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 
 from ceu.domain.content import Difficulty, GradingMethod, ReviewPolicy
-from ceu.domain.questions import (
-    QUESTION_TYPES,
-    InvalidResponse,
-    OptionSpec,
-    QuestionSpec,
-    QuestionType,
-    TrueFalse,
-)
+from ceu.domain.questions import QUESTION_TYPES, InvalidResponse, QuestionSpec, QuestionType
 
 __all__ = [
     "PASS_TOLERANCE",
     "DrawnForm",
     "DrawnItem",
-    "Feedback",
     "GradableEntry",
     "GradeResult",
     "ItemRef",
@@ -40,11 +32,9 @@ __all__ = [
     "attempts_left",
     "difficulty_targets",
     "draw_form",
-    "feedback",
     "grade_form",
     "is_pass",
     "next_attempt_allowed_at",
-    "objective_advice",
     "parse_responses",
     "result_of_record",
     "review_visibility",
@@ -52,9 +42,6 @@ __all__ = [
 
 PASS_TOLERANCE = 1e-9
 SCORE_DECIMALS = 4
-
-# Question types whose options are shown in a fixed order instead of shuffled.
-_FIXED_OPTION_ORDER: dict[str, tuple[str, ...]] = {TrueFalse.name: ("true", "false")}
 
 
 # --------------------------------------------------------------------------- drawing
@@ -308,13 +295,7 @@ def _first_better_swap(
 
 
 def _option_order(item: ItemRef, rng: random.Random) -> tuple[str, ...]:
-    fixed = _FIXED_OPTION_ORDER.get(item.type)
-    if fixed is not None:
-        head = tuple(option for option in fixed if option in item.option_ids)
-        return head + tuple(option for option in item.option_ids if option not in head)
-    order = list(item.option_ids)
-    rng.shuffle(order)
-    return tuple(order)
+    return _type_named(item.type, item.id).option_order(item.option_ids, rng)
 
 
 # --------------------------------------------------------------------------- grading
@@ -333,7 +314,7 @@ class GradableEntry:
 
 @dataclass(frozen=True)
 class ItemResult:
-    """How one item scored, with the learner's choices and the key (in option order)."""
+    """How one item scored, the response as its type records it, and the key."""
 
     id: str
     score: float
@@ -383,13 +364,14 @@ def grade_form(entries: Sequence[GradableEntry], *, partial_credit: bool) -> Gra
         if spec.id in seen:
             raise ValueError(f"question {spec.id} appears twice in the attempt")
         seen.add(spec.id)
-        score = _question_type(spec).grade(spec, entry.response, partial_credit=partial_credit)
+        question_type = _question_type(spec)
+        score = question_type.grade(spec, entry.response, partial_credit=partial_credit)
         results.append(
             ItemResult(
                 id=spec.id,
                 score=score,
                 is_correct=score >= 1.0,
-                chosen=tuple(option for option in spec.option_ids if option in entry.response),
+                chosen=question_type.record_response(spec, entry.response),
                 key=spec.key,
             )
         )
@@ -446,12 +428,16 @@ def parse_responses(
 
 
 def _question_type(spec: QuestionSpec) -> type[QuestionType]:
+    return _type_named(spec.type, spec.id)
+
+
+def _type_named(name: str, item_id: str) -> type[QuestionType]:
     try:
-        return QUESTION_TYPES[spec.type]
+        return QUESTION_TYPES[name]
     except KeyError:
         known = ", ".join(sorted(QUESTION_TYPES))
         raise ValueError(
-            f"question {spec.id} has unknown type {spec.type!r} — use one of {known}"
+            f"question {item_id} has unknown type {name!r} — use one of {known}"
         ) from None
 
 
@@ -538,48 +524,3 @@ def review_visibility(policy: str, *, passed: bool, attempts_left: int | None) -
         known = ", ".join(_REVIEW_RULES)
         raise ValueError(f"unknown review policy {policy!r} — use one of {known}") from None
     return rule(passed, attempts_left)
-
-
-# --------------------------------------------------------------------------- feedback
-
-
-@dataclass(frozen=True)
-class Feedback:
-    """Immediate knowledge-check feedback: what was chosen and what is right, with rationales."""
-
-    is_correct: bool
-    chosen: tuple[OptionSpec, ...]
-    correct: tuple[OptionSpec, ...]
-
-
-def feedback(spec: QuestionSpec, response: frozenset[str]) -> Feedback:
-    """Explain one knowledge-check answer so the learner sees why, not just whether."""
-    score = _question_type(spec).grade(spec, response)
-    key = set(spec.key)
-    return Feedback(
-        is_correct=score >= 1.0,
-        chosen=tuple(option for option in spec.options if option.id in response),
-        correct=tuple(option for option in spec.options if option.id in key),
-    )
-
-
-def objective_advice(
-    by_objective: Sequence[ObjectiveResult],
-    objective_titles: Mapping[str, str],
-    module_titles: Mapping[str, str],
-) -> list[str]:
-    """Point the learner at the sections to reread for every objective not fully met."""
-    advice: list[str] = []
-    for result in by_objective:
-        if result.correct >= result.total:
-            continue
-        objective = objective_titles.get(result.objective, result.objective)
-        module = module_titles.get(result.module, result.module)
-        where = ", ".join(f"§{section}" for section in result.sections)
-        target = f"{module}, {where}" if where else module
-        advice.append(f"{_count(result.correct)} of {result.total} on {objective}: review {target}")
-    return advice
-
-
-def _count(value: float) -> str:
-    return f"{round(value, 2):g}"

@@ -1,17 +1,23 @@
-"""Question types: what a valid item looks like, how a response is read and how it is scored.
+"""Question types: each kind of question owns everything that differs between kinds.
 
-Each kind of question is one class registered in ``QUESTION_TYPES`` with
-``@register_question_type``; adding a kind means adding a class, never growing an if-chain.
-Everything here is pure: specs in, messages or scores out.
+A type is one class registered in ``QUESTION_TYPES`` with ``@register_question_type``: what
+a valid item looks like (``problems``), the order its options are shown in
+(``option_order``), what the test page may show before submitting (``public_view``), how a
+submitted response is read (``parse_response``) and scored (``grade``), how a response is
+recorded per option for item analysis (``record_response``), and the Jinja template whose
+``take`` and ``review`` macros render it (``template``). Adding a kind means adding a class
+and its template, never growing an if-chain. Everything here is pure: specs in, messages,
+scores or plain values out.
 """
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 __all__ = [
     "QUESTION_TYPES",
@@ -81,11 +87,14 @@ _T = TypeVar("_T", bound="type[QuestionType]")
 
 
 def register_question_type(cls: _T) -> _T:
-    """Add a question type to the registry under its ``name`` so loaders and graders find it."""
+    """Add a question type to the registry under its ``name`` so loaders, graders and pages
+    find it; its macros are in ``quiz/types/<name>.html`` unless it names a ``template``."""
     if not getattr(cls, "name", ""):
         raise ValueError(f"{cls.__name__} needs a non-empty class attribute 'name'")
     if cls.name in QUESTION_TYPES:
         raise ValueError(f"question type {cls.name!r} is already registered")
+    if "template" not in vars(cls):
+        cls.template = f"quiz/types/{cls.name}.html"
     QUESTION_TYPES[cls.name] = cls
     return cls
 
@@ -107,6 +116,10 @@ class QuestionType:
     max_options: ClassVar[int] = 5
     max_choices: ClassVar[int | None] = None  # None: any number of options may be chosen
     key_is_list: ClassVar[bool] = False  # the YAML key is a list (multiple) or one id
+    # the Jinja template whose macros render an item of this type: ``take(item, n, chosen,
+    # missing)`` on the test page (``item`` is ``public_view`` plus id, type and stem) and
+    # ``review(item, chosen)`` once keys may be shown (``item`` as the attempt stored it)
+    template: ClassVar[str] = ""
 
     @classmethod
     def validate(cls, spec: QuestionSpec) -> list[str]:
@@ -214,6 +227,24 @@ class QuestionType:
         return found
 
     @classmethod
+    def option_order(cls, option_ids: Sequence[str], rng: random.Random) -> tuple[str, ...]:
+        """The order one learner sees the options in: shuffled, so position tells nothing."""
+        order = list(option_ids)
+        rng.shuffle(order)
+        return tuple(order)
+
+    @classmethod
+    def public_view(cls, spec: QuestionSpec) -> dict[str, Any]:
+        """What the test page may show before submitting: never the key or rationales."""
+        return {"options": [{"id": option.id, "text": option.text} for option in spec.options]}
+
+    @classmethod
+    def record_response(cls, spec: QuestionSpec, response: frozenset[str]) -> tuple[str, ...]:
+        """The response as item analysis counts it per option: the chosen option ids, in
+        the order shown (``attempt_item.chosen``)."""
+        return tuple(option for option in spec.option_ids if option in response)
+
+    @classmethod
     def parse_response(cls, spec: QuestionSpec, raw: Sequence[str]) -> frozenset[str]:
         """Turn submitted option ids into a response, refusing anything a form cannot send."""
         option_ids = set(spec.option_ids)
@@ -317,6 +348,11 @@ class MultipleResponse(QuestionType):
         return found
 
     @classmethod
+    def public_view(cls, spec: QuestionSpec) -> dict[str, Any]:
+        """The options, and how many to select (the learner is told N)."""
+        return {**super().public_view(spec), "select": len(spec.key)}
+
+    @classmethod
     def grade(
         cls, spec: QuestionSpec, response: frozenset[str], *, partial_credit: bool = False
     ) -> float:
@@ -341,8 +377,15 @@ class TrueFalse(QuestionType):
     min_options = 2
     max_options = 2
     max_choices = 1
+    template = "quiz/types/single.html"  # shown like a single best answer: radio buttons
 
     _EXPECTED: ClassVar[dict[str, str]] = {"true": "True", "false": "False"}
+
+    @classmethod
+    def option_order(cls, option_ids: Sequence[str], rng: random.Random) -> tuple[str, ...]:
+        """Always True, then False (any other option after them, as written)."""
+        head = tuple(option for option in cls._EXPECTED if option in option_ids)
+        return head + tuple(option for option in option_ids if option not in head)
 
     @classmethod
     def type_problems(cls, spec: QuestionSpec) -> list[SpecProblem]:

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, UniqueCo
 from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ceu.domain.questions import OptionSpec, QuestionSpec
 from ceu.extensions import UTCDateTime, db, utcnow
 from ceu.learning.models import Enrollment, InvalidTransition
 
@@ -21,8 +22,7 @@ class AttemptKind(StrEnum):
 
 class AttemptState(StrEnum):
     IN_PROGRESS = "in_progress"
-    SUBMITTED = "submitted"  # a step of the lifecycle, never stored: submit grades in one UPDATE
-    GRADED = "graded"
+    GRADED = "graded"  # submitted and graded in one step (one conditional UPDATE)
     EXPIRED = "expired"  # the time limit ran out: graded on what was saved
 
 
@@ -123,6 +123,20 @@ class Attempt(db.Model):  # type: ignore[name-defined,misc]
     @property
     def is_final(self) -> bool:
         return self.state in FINAL_STATES
+
+    def specs(self) -> list[QuestionSpec]:
+        """The gradable core of each item shown, in form order (options in the order shown)."""
+        return [
+            QuestionSpec(
+                id=item["id"],
+                type=item["type"],
+                options=tuple(
+                    OptionSpec(o["id"], o["text"], o["rationale"]) for o in item["options"]
+                ),
+                key=tuple(item["key"]),
+            )
+            for item in self.form
+        ]
 
     def is_overdue(self, now: datetime) -> bool:
         return self.deadline_at is not None and now >= self.deadline_at

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager, joinedload
@@ -11,10 +12,11 @@ from sqlalchemy.orm import contains_eager, joinedload
 from ceu.catalog import queries as catalog_queries
 from ceu.catalog.models import CourseVersion
 from ceu.domain import completion, grading
+from ceu.domain.questions import QUESTION_TYPES
 from ceu.extensions import db
 from ceu.learning import queries as learning_queries
 from ceu.learning.models import Enrollment
-from ceu.quiz.models import Attempt, AttemptKind, AttemptState
+from ceu.quiz.models import FINAL_STATES, Attempt, AttemptKind, AttemptState
 
 _OWN_ATTEMPT = (
     select(Attempt, CourseVersion.content_hash)
@@ -69,6 +71,20 @@ def attempts(enrollment: Enrollment, kind: AttemptKind, module_position: int = 0
     )
 
 
+def public_items(attempt: Attempt) -> list[dict[str, Any]]:
+    """The attempt's items as the test page shows them, each as its type allows before
+    submitting (never the key or rationales)."""
+    return [
+        {
+            "id": item["id"],
+            "type": item["type"],
+            "stem": item["stem"],
+            **QUESTION_TYPES[spec.type].public_view(spec),
+        }
+        for item, spec in zip(attempt.form, attempt.specs(), strict=True)
+    ]
+
+
 def post_test_unlocked(enrollment: Enrollment) -> bool:
     """Read every module (and the minimum time, if the course sets one)."""
     return completion.post_test_unlocked(learning_queries.enrollment_state(enrollment))
@@ -91,17 +107,28 @@ class HistoryRow:
     course_title: str
 
 
-_A, _E, _V = Attempt.__table__, Enrollment.__table__, CourseVersion.__table__
+_attempt_table, _enrollment_table, _version_table = (
+    Attempt.__table__,
+    Enrollment.__table__,
+    CourseVersion.__table__,
+)
 _HISTORY = (
-    select(_A.c.id, _A.c.number, _A.c.graded_at, _A.c.score, _A.c.is_passed, _V.c.title)
-    .join(_E, _E.c.id == _A.c.enrollment_id)
-    .join(_V, _V.c.id == _E.c.version_id)
-    .where(
-        _E.c.user_id == bindparam("user_id"),
-        _A.c.kind == AttemptKind.POST_TEST.value,
-        _A.c.state.in_([AttemptState.GRADED.value, AttemptState.EXPIRED.value]),
+    select(
+        _attempt_table.c.id,
+        _attempt_table.c.number,
+        _attempt_table.c.graded_at,
+        _attempt_table.c.score,
+        _attempt_table.c.is_passed,
+        _version_table.c.title,
     )
-    .order_by(_A.c.graded_at.desc())
+    .join(_enrollment_table, _enrollment_table.c.id == _attempt_table.c.enrollment_id)
+    .join(_version_table, _version_table.c.id == _enrollment_table.c.version_id)
+    .where(
+        _enrollment_table.c.user_id == bindparam("user_id"),
+        _attempt_table.c.kind == AttemptKind.POST_TEST.value,
+        _attempt_table.c.state.in_([state.value for state in FINAL_STATES]),
+    )
+    .order_by(_attempt_table.c.graded_at.desc())
 )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -22,7 +22,7 @@ from ceu.catalog.models import Module, Question
 from ceu.core.errors import UserError
 from ceu.domain import grading
 from ceu.domain.content import PostTestPolicy, Scoring
-from ceu.domain.questions import InvalidResponse, OptionSpec, QuestionSpec
+from ceu.domain.questions import InvalidResponse, QuestionSpec
 from ceu.extensions import db, utcnow
 from ceu.learning import queries as learning_queries
 from ceu.learning.models import Enrollment
@@ -167,21 +167,9 @@ def _check_post_test_allowed(
         raise QuizError(f"Your next attempt opens at {allowed_at:%Y-%m-%d %H:%M} UTC.")
 
 
-def _specs(attempt: Attempt) -> list[QuestionSpec]:
-    return [
-        QuestionSpec(
-            id=item["id"],
-            type=item["type"],
-            options=tuple(OptionSpec(o["id"], o["text"], o["rationale"]) for o in item["options"]),
-            key=tuple(item["key"]),
-        )
-        for item in attempt.form
-    ]
-
-
 def read_answers(attempt: Attempt, raw: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
     """The form's answers as {question id: [option ids]}; QuizError when malformed."""
-    return _parse_answers(_specs(attempt), raw)
+    return _parse_answers(attempt.specs(), raw)
 
 
 def _parse_answers(
@@ -229,7 +217,7 @@ def submit_attempt(
     if not attempt.is_open:
         return attempt  # double click, second tab or replay: already graded
     expired = attempt.is_overdue(now)
-    specs = _specs(attempt)
+    specs = attempt.specs()
     answers = attempt.answers if expired or raw is None else _parse_answers(specs, raw)
     version = version or catalog_queries.version(attempt.enrollment.version_id)
     policy = version.policy.post_test
@@ -251,12 +239,15 @@ def submit_attempt(
     return attempt
 
 
-_A = Attempt.__table__
+_attempt_table = Attempt.__table__
 _GRADED_COLUMNS = ("state", "answers", "submitted_at", "graded_at", "score", "is_passed", "result")
 _SUBMIT_AND_GRADE = (
-    update(_A)
-    .where(_A.c.id == bindparam("attempt_id"), _A.c.state == AttemptState.IN_PROGRESS.value)
-    .values({name: bindparam(name, type_=_A.c[name].type) for name in _GRADED_COLUMNS})
+    update(_attempt_table)
+    .where(
+        _attempt_table.c.id == bindparam("attempt_id"),
+        _attempt_table.c.state == AttemptState.IN_PROGRESS.value,
+    )
+    .values({name: bindparam(name, type_=_attempt_table.c[name].type) for name in _GRADED_COLUMNS})
 )
 
 
@@ -329,24 +320,26 @@ def _grade(
 
 
 _FINAL_POST_TEST_SCORES = (
-    select(_A.c.score)
+    select(_attempt_table.c.score)
     .where(
-        _A.c.enrollment_id == bindparam("enrollment"),
-        _A.c.kind == AttemptKind.POST_TEST.value,
-        _A.c.module_position == 0,
-        _A.c.state.in_([state.value for state in FINAL_STATES]),
+        _attempt_table.c.enrollment_id == bindparam("enrollment"),
+        _attempt_table.c.kind == AttemptKind.POST_TEST.value,
+        _attempt_table.c.module_position == 0,
+        _attempt_table.c.state.in_([state.value for state in FINAL_STATES]),
     )
-    .order_by(_A.c.number)
+    .order_by(_attempt_table.c.number)
 )
 
 
-_E = Enrollment.__table__
+_enrollment_table = Enrollment.__table__
 _SCORE_OF_RECORD = (
-    update(_E)
-    .where(_E.c.id == bindparam("enrollment"))
+    update(_enrollment_table)
+    .where(_enrollment_table.c.id == bindparam("enrollment"))
     .values(
-        post_test_score=bindparam("score", type_=_E.c.post_test_score.type),
-        post_test_passed_at=bindparam("passed_at", type_=_E.c.post_test_passed_at.type),
+        post_test_score=bindparam("score", type_=_enrollment_table.c.post_test_score.type),
+        post_test_passed_at=bindparam(
+            "passed_at", type_=_enrollment_table.c.post_test_passed_at.type
+        ),
     )
 )
 
@@ -372,14 +365,3 @@ def _update_result_of_record(
     )
     set_committed_value(enrollment, "post_test_score", score)
     set_committed_value(enrollment, "post_test_passed_at", passed_at)
-
-
-def count_attempts(enrollment: Enrollment, kind: AttemptKind) -> int:
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Attempt)
-            .where(Attempt.enrollment_id == enrollment.id, Attempt.kind == kind.value)
-        )
-        or 0
-    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -13,14 +14,26 @@ from ceu.catalog.queries import VersionView
 from ceu.core.errors import on_refusal
 from ceu.domain import grading
 from ceu.domain.content import PostTestPolicy
+from ceu.domain.questions import QUESTION_TYPES
 from ceu.extensions import db, utcnow
 from ceu.learning.dashboard import add_dashboard_panel
 from ceu.learning.views import enrollment_or_404
 from ceu.quiz import queries, services
 from ceu.quiz.forms import QuizForm
-from ceu.quiz.models import Attempt, AttemptKind
+from ceu.quiz.models import Attempt, AttemptKind, AttemptState
 
 bp = Blueprint("quiz", __name__)
+
+
+@bp.record_once
+def _template_globals(state: BlueprintSetupState) -> None:
+    """Templates compare kinds and states with the enums, and render each item with the
+    macros of its question type."""
+    state.app.jinja_env.globals.update(
+        AttemptKind=AttemptKind,
+        AttemptState=AttemptState,
+        question_template=lambda name: QUESTION_TYPES[name].template,
+    )
 
 
 def _own_attempt_or_404(attempt_id: int) -> tuple[Attempt, VersionView]:
@@ -100,24 +113,13 @@ def _render_take(
         attempt=attempt,
         course=course,
         version=version,
-        items=[_public_item(item) for item in attempt.form],
+        items=queries.public_items(attempt),
         answers=attempt.answers or {},
         errors=errors or [],
         unanswered=unanswered or [],
         form=QuizForm(),
         now=utcnow(),
     ), status
-
-
-def _public_item(item: dict[str, Any]) -> dict[str, Any]:
-    """Only what the learner may see before submitting: never the key or rationales."""
-    return {
-        "id": item["id"],
-        "type": item["type"],
-        "stem": item["stem"],
-        "options": [{"id": o["id"], "text": o["text"]} for o in item["options"]],
-        "select": len(item["key"]) if item["type"] == "multiple" else 1,
-    }
 
 
 def _refused_take(message: str, attempt_id: int) -> tuple[str, int]:
@@ -210,8 +212,8 @@ def result(attempt_id: int) -> Response | str:
 
 
 def _history_panel(user: Any, enrollments: Any) -> tuple[str, dict[str, Any]] | None:
-    # every final post-test sets its enrollment's score of record (services.grade), so a
-    # learner with none has no history to read
+    # every final post-test sets its enrollment's score of record (services.submit_attempt),
+    # so a learner with none has no history to read
     if all(e.post_test_score is None for e in enrollments):
         return None
     history = queries.history(user.id)

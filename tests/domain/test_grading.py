@@ -1,4 +1,4 @@
-"""Post-test rules: drawing forms, grading, passing, result of record, review and advice."""
+"""Post-test rules: drawing forms, grading, passing, result of record and review."""
 
 import itertools
 import random
@@ -20,11 +20,9 @@ from ceu.domain.grading import (
     attempts_left,
     difficulty_targets,
     draw_form,
-    feedback,
     grade_form,
     is_pass,
     next_attempt_allowed_at,
-    objective_advice,
     parse_responses,
     result_of_record,
     review_visibility,
@@ -705,66 +703,3 @@ def test_review_visibility_knows_every_policy(policy: ReviewPolicy) -> None:
 def test_review_visibility_refuses_unknown_policies() -> None:
     with pytest.raises(ValueError, match="unknown review policy 'never'"):
         review_visibility("never", passed=True, attempts_left=0)
-
-
-# --------------------------------------------------------------------------- feedback
-
-
-def test_feedback_on_a_wrong_answer_shows_choice_and_key_with_rationales() -> None:
-    spec = _spec("q1", "single", ("c",))
-    result = feedback(spec, frozenset({"a"}))
-    assert result.is_correct is False
-    assert result.chosen == (_option("a"),)
-    assert result.correct == (_option("c"),)
-
-
-def test_feedback_on_a_right_multiple_answer_lists_options_in_spec_order() -> None:
-    spec = _spec("q1", "multiple", ("d", "a"))
-    result = feedback(spec, frozenset({"a", "d"}))
-    assert result.is_correct is True
-    assert [option.id for option in result.chosen] == ["a", "d"]
-    assert [option.id for option in result.correct] == ["a", "d"]
-
-
-def test_feedback_on_no_answer_is_incorrect() -> None:
-    result = feedback(_spec("q1", "true_false", ("false",)), frozenset())
-    assert (result.is_correct, result.chosen) == (False, ())
-
-
-def test_feedback_refuses_a_malformed_response() -> None:
-    with pytest.raises(InvalidResponse):
-        feedback(_spec("q1", "single", ("a",)), frozenset({"x"}))
-
-
-@given(specs())
-def test_feedback_calls_the_key_correct(spec: QuestionSpec) -> None:
-    assert feedback(spec, frozenset(spec.key)).is_correct
-
-
-# --------------------------------------------------------------------------- advice
-
-
-def test_objective_advice_names_score_objective_module_and_sections() -> None:
-    by_objective = [
-        ObjectiveResult("m3.o1", 2.0, 4, "dosing", ("titration",)),
-        ObjectiveResult("m3.o2", 3.0, 3, "dosing", ("monitoring",)),
-        ObjectiveResult("m1.o1", 0.5, 2, "intro", ("definitions", "history")),
-    ]
-    advice = objective_advice(
-        by_objective,
-        {"m3.o1": "Describe titration schedules", "m1.o1": "Define refractory anxiety"},
-        {"dosing": "Module 3", "intro": "Module 1"},
-    )
-    assert advice == [
-        "2 of 4 on Describe titration schedules: review Module 3, §titration",
-        "0.5 of 2 on Define refractory anxiety: review Module 1, §definitions, §history",
-    ]
-
-
-def test_objective_advice_falls_back_to_ids_and_skips_empty_sections() -> None:
-    advice = objective_advice([ObjectiveResult("o9", 0.0, 1, "m9", ())], {}, {})
-    assert advice == ["0 of 1 on o9: review m9"]
-
-
-def test_objective_advice_is_empty_when_everything_is_met() -> None:
-    assert objective_advice([ObjectiveResult("o1", 2.0, 2, "m1", ("s",))], {}, {}) == []

@@ -98,6 +98,49 @@ def test_registering_a_name_twice_is_refused(monkeypatch: pytest.MonkeyPatch) ->
             name = "single"
 
 
+def test_a_type_renders_with_the_template_named_after_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(questions, "QUESTION_TYPES", dict(QUESTION_TYPES))
+
+    @register_question_type
+    class Ranking(QuestionType):
+        name = "ranking"
+
+    assert Ranking.template == "quiz/types/ranking.html"
+    assert QUESTION_TYPES["single"].template == "quiz/types/single.html"
+    assert QUESTION_TYPES["true_false"].template == "quiz/types/single.html"  # its own choice
+
+
+# --------------------------------------------------------------------------- what a type shows
+
+
+@given(any_spec)
+def test_the_public_view_never_holds_the_key_or_rationales(spec: QuestionSpec) -> None:
+    view = QUESTION_TYPES[spec.type].public_view(spec)
+    assert view["options"] == [{"id": o.id, "text": o.text} for o in spec.options]
+    assert "key" not in view
+    assert view.get("select") == (len(spec.key) if spec.type == "multiple" else None)
+
+
+@given(any_spec, st.randoms(use_true_random=False))
+def test_option_order_is_a_permutation_and_true_false_is_fixed(
+    spec: QuestionSpec, rng: random.Random
+) -> None:
+    order = QUESTION_TYPES[spec.type].option_order(spec.option_ids, rng)
+    assert sorted(order) == sorted(spec.option_ids)
+    if spec.type == "true_false":
+        assert order == ("true", "false")
+
+
+@given(spec_and_response())
+def test_a_response_is_recorded_as_the_chosen_options_in_the_order_shown(
+    case: tuple[QuestionSpec, frozenset[str]],
+) -> None:
+    spec, response = case
+    recorded = QUESTION_TYPES[spec.type].record_response(spec, response)
+    assert set(recorded) == response
+    assert list(recorded) == [o for o in spec.option_ids if o in response]
+
+
 # --------------------------------------------------------------------------- validation
 
 
