@@ -1,16 +1,17 @@
-"""After the run, count rows: one attempt per started test, each submitted one graded once."""
+"""After the run, count rows: one attempt per started test, each submitted one graded once
+(with its 30 attempt_item rows)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, func, select
 
 from ceu.auth.models import User
 from ceu.catalog.models import Course
 from ceu.learning.models import Enrollment
-from ceu.quiz.models import Attempt
+from ceu.quiz.models import Attempt, AttemptItem
 
 
 def verify_quiz(
@@ -32,6 +33,11 @@ def verify_quiz(
                     Attempt.score,
                     Attempt.answers,
                     Attempt.result,
+                    select(func.count())
+                    .where(AttemptItem.attempt_id == Attempt.id)
+                    .correlate(Attempt)
+                    .scalar_subquery()
+                    .label("item_rows"),
                     Enrollment.post_test_score,
                     User.email,
                     Course.slug,
@@ -94,6 +100,7 @@ def verify_quiz(
             or r.score is None
             or r.answers != answers
             or len((r.result or {}).get("items", {})) != 30
+            or r.item_rows != 30
             or r.post_test_score is None
             or abs(r.post_test_score - r.score) > 1e-9
         ):
@@ -105,8 +112,8 @@ def verify_quiz(
         (
             not bad_grade and graded_rows == len(submitted) and len(submitted) > 0,
             f"submitted {len(submitted)} = graded rows {graded_rows}; graded once with the answers"
-            f" sent, 30 items, score of record set: {len(submitted) - len(bad_grade)} ok,"
-            f" {len(bad_grade)} not",
+            f" sent, 30 items and 30 attempt_item rows, score of record set:"
+            f" {len(submitted) - len(bad_grade)} ok, {len(bad_grade)} not",
         )
     )
     open_rows = sum(
