@@ -107,28 +107,28 @@ class HistoryRow:
     course_title: str
 
 
-_attempt_table, _enrollment_table, _version_table = (
+_ATTEMPT, _ENROLLMENT, _VERSION = (
     Attempt.__table__,
     Enrollment.__table__,
     CourseVersion.__table__,
 )
 _HISTORY = (
     select(
-        _attempt_table.c.id,
-        _attempt_table.c.number,
-        _attempt_table.c.graded_at,
-        _attempt_table.c.score,
-        _attempt_table.c.is_passed,
-        _version_table.c.title,
+        _ATTEMPT.c.id,
+        _ATTEMPT.c.number,
+        _ATTEMPT.c.graded_at,
+        _ATTEMPT.c.score,
+        _ATTEMPT.c.is_passed,
+        _VERSION.c.title,
     )
-    .join(_enrollment_table, _enrollment_table.c.id == _attempt_table.c.enrollment_id)
-    .join(_version_table, _version_table.c.id == _enrollment_table.c.version_id)
+    .join(_ENROLLMENT, _ENROLLMENT.c.id == _ATTEMPT.c.enrollment_id)
+    .join(_VERSION, _VERSION.c.id == _ENROLLMENT.c.version_id)
     .where(
-        _enrollment_table.c.user_id == bindparam("user_id"),
-        _attempt_table.c.kind == AttemptKind.POST_TEST.value,
-        _attempt_table.c.state.in_([state.value for state in FINAL_STATES]),
+        _ENROLLMENT.c.user_id == bindparam("user_id"),
+        _ATTEMPT.c.kind == AttemptKind.POST_TEST.value,
+        _ATTEMPT.c.state.in_([state.value for state in FINAL_STATES]),
     )
-    .order_by(_attempt_table.c.graded_at.desc())
+    .order_by(_ATTEMPT.c.graded_at.desc())
 )
 
 

@@ -239,15 +239,15 @@ def submit_attempt(
     return attempt
 
 
-_attempt_table = Attempt.__table__
+_ATTEMPT = Attempt.__table__
 _GRADED_COLUMNS = ("state", "answers", "submitted_at", "graded_at", "score", "is_passed", "result")
 _SUBMIT_AND_GRADE = (
-    update(_attempt_table)
+    update(_ATTEMPT)
     .where(
-        _attempt_table.c.id == bindparam("attempt_id"),
-        _attempt_table.c.state == AttemptState.IN_PROGRESS.value,
+        _ATTEMPT.c.id == bindparam("attempt_id"),
+        _ATTEMPT.c.state == AttemptState.IN_PROGRESS.value,
     )
-    .values({name: bindparam(name, type_=_attempt_table.c[name].type) for name in _GRADED_COLUMNS})
+    .values({name: bindparam(name, type_=_ATTEMPT.c[name].type) for name in _GRADED_COLUMNS})
 )
 
 
@@ -320,26 +320,24 @@ def _grade(
 
 
 _FINAL_POST_TEST_SCORES = (
-    select(_attempt_table.c.score)
+    select(_ATTEMPT.c.score)
     .where(
-        _attempt_table.c.enrollment_id == bindparam("enrollment"),
-        _attempt_table.c.kind == AttemptKind.POST_TEST.value,
-        _attempt_table.c.module_position == 0,
-        _attempt_table.c.state.in_([state.value for state in FINAL_STATES]),
+        _ATTEMPT.c.enrollment_id == bindparam("enrollment"),
+        _ATTEMPT.c.kind == AttemptKind.POST_TEST.value,
+        _ATTEMPT.c.module_position == 0,
+        _ATTEMPT.c.state.in_([state.value for state in FINAL_STATES]),
     )
-    .order_by(_attempt_table.c.number)
+    .order_by(_ATTEMPT.c.number)
 )
 
 
-_enrollment_table = Enrollment.__table__
+_ENROLLMENT = Enrollment.__table__
 _SCORE_OF_RECORD = (
-    update(_enrollment_table)
-    .where(_enrollment_table.c.id == bindparam("enrollment"))
+    update(_ENROLLMENT)
+    .where(_ENROLLMENT.c.id == bindparam("enrollment"))
     .values(
-        post_test_score=bindparam("score", type_=_enrollment_table.c.post_test_score.type),
-        post_test_passed_at=bindparam(
-            "passed_at", type_=_enrollment_table.c.post_test_passed_at.type
-        ),
+        post_test_score=bindparam("score", type_=_ENROLLMENT.c.post_test_score.type),
+        post_test_passed_at=bindparam("passed_at", type_=_ENROLLMENT.c.post_test_passed_at.type),
     )
 )
 
