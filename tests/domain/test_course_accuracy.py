@@ -83,7 +83,9 @@ ERRATA = (
             "intravenous infusion",
             "approved on 5 March 2019 for treatment-resistant depression",
             "acute suicidal ideation",
-            "Neither approval covers anxiety",
+            "Neither indication is an anxiety disorder",
+            "21 January 2025",
+            "approved it as monotherapy for treatment-resistant depression",
         ),
         ("m4-q02", "m4-q04", "m5-q15"),
     ),
@@ -104,7 +106,7 @@ ERRATA = (
             "social anxiety disorder but not for PTSD",
             "the improvements were temporary",
             "the study had no control arm",
-            "treat it as fabricated",
+            "cite no verifiable study",
             "not to evidence of efficacy",
         ),
         ("m3-q01", "m3-q05", "m3-q06", "m3-q07", "m3-q08", "m3-q18", "m3-q19", "m5-q19"),
@@ -186,7 +188,9 @@ ERRATA = (
     ),
 )
 
-# ACCURACY.md §3: the only citable references, with their DOIs (None: no DOI exists).
+# The only citable references, with their DOIs (None: no DOI exists). First ACCURACY.md §3,
+# then the sources of ACCURACY.md §4 and §4a, then official texts and validation papers that
+# docs/course-accuracy.md lists as added by the 2026-12 revision (each with its evidence).
 VERIFIED_REFERENCES = {
     "zanos2018": "10.1038/mp.2017.255",
     "tully2022": "10.1111/bcp.15374",
@@ -203,7 +207,23 @@ VERIFIED_REFERENCES = {
     "mcintyre2021": "10.1176/appi.ajp.2020.20081251",
     "roybyrne2015": "10.31887/DCNS.2015.17.2/proybyrne",
     "dore2019": "10.1080/02791072.2019.1587556",
+    # ACCURACY.md §4 and §4a
+    "spravato2025": None,
+    "jnj2025": None,
+    "esketreview2025": "10.1177/02698811251389583",
+    "wilkinson2021": "10.1159/000517074",
+    "apa2022": "10.1176/appi.books.9780890425787",
+    "glue2020er": None,
+    # added by the 2026-12 revision (docs/course-accuracy.md, "References added")
+    "spitzer2006": "10.1001/archinte.166.10.1092",
+    "kroenke2001": "10.1046/j.1525-1497.2001.016009606.x",
+    "hhs164506": None,
+    "hhs164508": None,
+    "cfr42part2": None,
 }
+
+# Pages that are not documents: a reference must link to the document itself.
+HOME_PAGES = re.compile(r"^https?://(www\.)?[^/]+/?$")
 
 # Wording of the seeds' errors (ACCURACY.md §2) that must not reappear in any module text,
 # not even as a quoted claim: paraphrase a claim when correcting it.
@@ -358,12 +378,73 @@ def test_no_keyed_answer_states_a_known_error(course: Course) -> None:
     assert hits == {}
 
 
-def test_esketamine_monotherapy_is_not_claimed(course: Course) -> None:
+# The esketamine label as of January 2025 (ACCURACY.md §4): what module 4 must teach.
+CURRENT_LABEL_FACTS = (
+    "approved on 5 March 2019 for treatment-resistant depression",
+    "On 21 January 2025 the FDA approved it as monotherapy for treatment-resistant depression",
+    "it may now be used with or without an oral antidepressant",
+    "the suicidal-ideation indication is still in conjunction with an oral antidepressant",
+    "has not been shown to prevent suicide or to reduce suicidal ideation or behavior",
+    "at least 2 hours after each dose",
+    "Neither indication is an anxiety disorder",
+)
+
+# Words that show a sentence about the TRD indication is dated or already current.
+LABEL_CURRENCY_CUES = ("monotherapy", "on its own", "with or without", "at first", "2019", "alone")
+
+
+def outdated_label_sentences(text: str) -> list[str]:
+    """Sentences that tie esketamine's TRD approval to an oral antidepressant as if still required."""
+    return [
+        sentence
+        for sentence in sentences(text)
+        if re.search(r"\b(esketamine|spravato|nasal spray)\b", sentence)
+        and "treatment-resistant depression" in sentence
+        and "oral antidepressant" in sentence
+        and not any(cue in sentence for cue in LABEL_CURRENCY_CUES)
+    ]
+
+
+def learner_texts(course: Course) -> list[str]:
+    """Module texts plus every stem, option and rationale."""
     texts = [*module_texts(course).values()]
     for question in course.questions:
         texts.append(question.stem)
         texts.extend(f"{o.text} {o.rationale}" for o in question.options)
-    assert [text[:80] for text in texts if "monotherapy" in text.lower()] == []
+    return texts
+
+
+def test_module_4_teaches_the_current_esketamine_label(course: Course) -> None:
+    body = normalise(course.module("administration-and-safety").body_markdown)
+    assert [fact for fact in CURRENT_LABEL_FACTS if normalise(fact) not in body] == []
+
+
+def test_label_sources_are_the_2025_label_and_release(course: Course) -> None:
+    cited = set(course.module("administration-and-safety").cited_keys)
+    assert {"spravato2025", "jnj2025"} <= cited
+
+
+def test_no_text_describes_the_pre_2025_label_as_current(course: Course) -> None:
+    found = [hit for text in learner_texts(course) for hit in outdated_label_sentences(text)]
+    assert found == []
+
+
+def test_the_label_check_catches_an_outdated_sentence() -> None:
+    outdated = (
+        "Esketamine nasal spray is approved for treatment-resistant depression together with "
+        "an oral antidepressant."
+    )
+    current = (
+        "Esketamine nasal spray was approved in 2019 for treatment-resistant depression with an "
+        "oral antidepressant. Since 2025 it may be used as monotherapy for treatment-resistant "
+        "depression, with or without an oral antidepressant."
+    )
+    assert len(outdated_label_sentences(outdated)) == 1
+    assert outdated_label_sentences(current) == []
+
+
+def test_references_link_to_documents_not_home_pages(course: Course) -> None:
+    assert [r.key for r in course.references if r.url and HOME_PAGES.match(r.url)] == []
 
 
 def test_course_lists_exactly_the_verified_references(course: Course) -> None:
