@@ -394,7 +394,7 @@ LABEL_CURRENCY_CUES = ("monotherapy", "on its own", "with or without", "at first
 
 
 def outdated_label_sentences(text: str) -> list[str]:
-    """Sentences that tie esketamine's TRD approval to an oral antidepressant as if still required."""
+    """Sentences tying the TRD approval to an oral antidepressant as if still required."""
     return [
         sentence
         for sentence in sentences(text)
