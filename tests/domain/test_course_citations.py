@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from ceu.domain.content import Course, CourseInvalid, load_course
+from ceu.domain.content import Course, CourseInvalid
+from ceu.files import load_course
 
 COURSE_DIR = Path(__file__).resolve().parents[2] / "courses" / "ketamine-refractory-anxiety"
 
