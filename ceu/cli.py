@@ -21,6 +21,7 @@ from ceu.certificates import queries as cert_queries
 from ceu.certificates import services as cert_services
 from ceu.domain import content as dc
 from ceu.domain.content.write import course_files
+from ceu.domain.item_lint import lint_course
 from ceu.extensions import db
 from ceu.files import find_course_dirs, format_course, load_course, write_course
 
@@ -186,7 +187,10 @@ def _load_all(path: Path) -> tuple[list[dc.Course], list[str]]:
 
 @courses.command("validate")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-def courses_validate(path: Path) -> None:
+@click.option(
+    "--strict", is_flag=True, help="Treat item-writing warnings as errors (exit status 1)."
+)
+def courses_validate(path: Path, strict: bool) -> None:
     """Check every course under PATH; print each problem as file:line: message."""
     parsed, errors = _load_all(path)
     for line in errors:
@@ -194,12 +198,21 @@ def courses_validate(path: Path) -> None:
     if errors:
         click.echo(f"{len(errors)} problem(s) found; nothing was imported.", err=True)
         sys.exit(1)
+    warned = 0
     for course in parsed:
+        warnings = lint_course(course)
+        for warning in warnings:
+            click.echo(f"{'error' if strict else 'warning'}: {warning}", err=True)
+        warned += len(warnings)
         questions = len(course.questions)
+        state = "FAIL" if strict and warnings else "ok  "
         click.echo(
-            f"ok  {course.slug}: {len(course.modules)} modules, {questions} questions, "
-            f"{course.contact_hours.hours:g} contact hours"
+            f"{state}{course.slug}: {len(course.modules)} modules, {questions} questions, "
+            f"{course.contact_hours.hours:g} contact hours, {len(warnings)} item warning(s)"
         )
+    if strict and warned:
+        click.echo(f"{warned} item-writing problem(s) found (--strict).", err=True)
+        sys.exit(1)
     if not parsed:
         click.echo("No course folders found (a course folder has a course.yaml).")
 

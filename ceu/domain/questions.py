@@ -316,7 +316,7 @@ class SingleBestAnswer(QuestionType):
 
 @register_question_type
 class MultipleResponse(QuestionType):
-    """Select the N that apply: N = the size of the key, shown to the learner."""
+    """Select all that apply: two or more keys, their number not shown to the learner."""
 
     name = "multiple"
     label = "Multiple response"
@@ -346,11 +346,6 @@ class MultipleResponse(QuestionType):
                 )
             )
         return found
-
-    @classmethod
-    def public_view(cls, spec: QuestionSpec) -> dict[str, Any]:
-        """The options, and how many to select (the learner is told N)."""
-        return {**super().public_view(spec), "select": len(spec.key)}
 
     @classmethod
     def grade(

@@ -13,7 +13,7 @@ from ceu.auth.permissions import ensure
 from ceu.catalog.queries import VersionView
 from ceu.core.errors import on_refusal
 from ceu.domain import grading
-from ceu.domain.content import PostTestPolicy
+from ceu.domain.content import PostTestPolicy, Scoring
 from ceu.domain.questions import QUESTION_TYPES
 from ceu.extensions import db, utcnow
 from ceu.learning.dashboard import add_dashboard_panel
@@ -50,6 +50,7 @@ def _policy_summary(policy: PostTestPolicy) -> dict[str, Any]:
         "time_limit": policy.time_limit_minutes,
         "wait_hours": policy.wait_hours_between_attempts,
         "grading_method": str(policy.grading_method),
+        "partial_credit": policy.multiple_response_scoring is Scoring.PARTIAL,
     }
 
 

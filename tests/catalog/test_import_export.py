@@ -53,6 +53,16 @@ def test_validate_accepts_the_example(run, course_dir):
     assert "ok  minimal-course" in result.output
 
 
+def test_validate_strict_turns_item_warnings_into_errors(run, course_dir):
+    lenient = run("courses", "validate", course_dir)
+    assert "warning: minimal-course/" in lenient.output
+    assert "[case-vignette]" in lenient.output
+    strict = run("courses", "validate", "--strict", course_dir)
+    assert strict.exit_code == 1, strict.output
+    assert "error: minimal-course/" in strict.output
+    assert "item-writing problem(s) found (--strict)" in strict.output
+
+
 def test_import_then_reimport_is_unchanged(run, db, course_dir):
     first = run("courses", "import", course_dir)
     assert first.exit_code == 0, first.output
