@@ -61,7 +61,7 @@ PERSON = re.compile(
     r"|\b\d{1,2}-year-old\b|\baged \d{1,2}\b",
     re.IGNORECASE,
 )
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
+SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"']))\s+(?=[A-Z\"'(])")
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ ERRATA = (
             "DSM-5 moved it into a new chapter, Trauma- and Stressor-Related Disorders",
             "Articles that still list PTSD as an anxiety disorder are out of date",
         ),
-        ("m1-q16", "m1-q17", "m1-q19", "m1-q20"),
+        ("m1-q16", "m1-q19", "m1-q20"),
     ),
     Erratum(
         4,
@@ -120,7 +120,7 @@ ERRATA = (
             "That indication concerns depression",
             "follow standard crisis procedures",
         ),
-        ("m2-q20", "m3-q15", "m6-q16", "m6-q17", "m6-q18"),
+        ("m2-q20", "m3-q15", "m6-q17", "m6-q18", "m6-q30"),
     ),
     Erratum(
         9,
@@ -144,7 +144,7 @@ ERRATA = (
             "open-label follow-up only",
             "Symptoms can return when treatment stops",
         ),
-        ("m3-q09", "m3-q10", "m3-q17", "m6-q13", "m6-q15"),
+        ("m3-q09", "m3-q10", "m3-q17", "m6-q13", "m6-q31"),
     ),
     Erratum(
         11,

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from ceu.domain.content import Course, CourseInvalid, Pool
+from ceu.domain.item_lint import lint_course
 from ceu.files import load_course
 
 COURSE_DIR = Path(__file__).resolve().parents[2] / "courses" / "ketamine-refractory-anxiety"
@@ -17,7 +18,8 @@ MIN_ITEMS_PER_MODULE = 24
 MIN_ITEMS_TOTAL = 144
 MAX_TRUE_FALSE_SHARE = 0.20
 MIN_CASE_SHARE = 1 / 3
-MIN_ITEMS_PER_OBJECTIVE = 4
+MIN_ITEMS_PER_OBJECTIVE = 6
+MIN_ITEMS_TOTAL_AFTER_REVIEW = 156
 POST_TEST_ITEMS = 30
 
 
@@ -79,7 +81,7 @@ def test_at_least_a_third_of_each_bank_is_case_based(course: Course) -> None:
     assert light == {}
 
 
-def test_every_objective_is_tested_by_at_least_four_items(course: Course) -> None:
+def test_every_objective_is_tested_by_at_least_six_items(course: Course) -> None:
     counts = Counter(objective for q in course.questions for objective in set(q.objectives))
     thin = {
         objective.id: counts[objective.id]
@@ -88,6 +90,20 @@ def test_every_objective_is_tested_by_at_least_four_items(course: Course) -> Non
         if counts[objective.id] < MIN_ITEMS_PER_OBJECTIVE
     }
     assert thin == {}
+
+
+def test_the_bank_keeps_its_size_after_the_item_review(course: Course) -> None:
+    assert len(course.questions) >= MIN_ITEMS_TOTAL_AFTER_REVIEW
+
+
+def test_the_bank_passes_the_item_linter_strictly(course: Course) -> None:
+    """What `ceu courses validate --strict` enforces for the shipped course."""
+    assert [str(warning) for warning in lint_course(course)] == []
+
+
+def test_every_option_has_a_rationale(course: Course) -> None:
+    missing = [(q.id, o.id) for q in course.questions for o in q.options if not o.rationale.strip()]
+    assert missing == []
 
 
 def test_every_reference_has_a_doi_or_url(course: Course) -> None:
