@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
+from fractions import Fraction
 
 
 class ModuleState(StrEnum):
@@ -26,6 +28,7 @@ class ModuleStatus:
     title: str
     state: ModuleState
     seconds_spent: int = 0
+    minimum_seconds: int = 0  # server-measured time this module asks for before the post-test
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,16 @@ class Owed:
     module_position: int | None = None
 
 
+def module_minimum_seconds(estimated_minutes: int, share: float) -> int:
+    """Seat time a module asks for: a share of its reading estimate, in whole seconds."""
+    return math.ceil(Fraction(repr(share)) * estimated_minutes * 60)
+
+
+def minutes_remaining(module: ModuleStatus) -> int:
+    """Whole minutes of reading time this module still asks for (0 when met)."""
+    return math.ceil(max(0, module.minimum_seconds - module.seconds_spent) / 60)
+
+
 def reading_seconds(state: LearnerState) -> int:
     """Server-measured reading time across the course."""
     return sum(m.seconds_spent for m in state.modules)
@@ -61,7 +74,8 @@ def post_test_unlocked(state: LearnerState) -> bool:
 
 
 def _minimum_time_met(state: LearnerState) -> bool:
-    return reading_seconds(state) >= state.minimum_reading_minutes * 60
+    course_met = reading_seconds(state) >= state.minimum_reading_minutes * 60
+    return course_met and all(m.seconds_spent >= m.minimum_seconds for m in state.modules)
 
 
 def outstanding(state: LearnerState) -> list[Owed]:
@@ -76,7 +90,17 @@ def outstanding(state: LearnerState) -> list[Owed]:
                     module.position,
                 )
             )
-    if not _minimum_time_met(state):
+    for module in state.modules:
+        if left := minutes_remaining(module):
+            owed.append(
+                Owed(
+                    Step.MINIMUM_TIME,
+                    f"Module {module.position}: about {left} more minute(s) of reading time "
+                    f"before the post-test",
+                    module.position,
+                )
+            )
+    if reading_seconds(state) < state.minimum_reading_minutes * 60:
         remaining = max(1, round(state.minimum_reading_minutes - reading_seconds(state) / 60))
         owed.append(
             Owed(Step.MINIMUM_TIME, f"Spend about {remaining} more minute(s) with the modules")

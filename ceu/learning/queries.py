@@ -18,6 +18,7 @@ from ceu.domain.completion import (
     LearnerState,
     ModuleState,
     ModuleStatus,
+    module_minimum_seconds,
     percent_from_counts,
 )
 from ceu.domain.content import Level
@@ -315,6 +316,7 @@ def learner_state(
     progress: Mapping[int, ProgressView],
     minimum_reading_minutes: float,
     enrollment: Enrollment | None = None,
+    minimum_time_share: float = 0,
 ) -> LearnerState:
     """The pure completion input for one enrollment."""
     return LearnerState(
@@ -324,6 +326,7 @@ def learner_state(
                 title=m.title,
                 state=module_state(progress.get(m.id)),
                 seconds_spent=progress[m.id].seconds_spent if m.id in progress else 0,
+                minimum_seconds=module_minimum_seconds(m.estimated_minutes, minimum_time_share),
             )
             for m in modules
         ),
@@ -344,6 +347,7 @@ def enrollment_state(enrollment: Enrollment) -> LearnerState:
         progress=progress_by_module(enrollment),
         minimum_reading_minutes=version.policy.post_test.minimum_reading_minutes,
         enrollment=enrollment,
+        minimum_time_share=version.policy.reading.minimum_time_share,
     )
 
 
@@ -373,6 +377,7 @@ def enrollment_states(
             progress=progress[enrollment.id],
             minimum_reading_minutes=version.policy.post_test.minimum_reading_minutes,
             enrollment=enrollment,
+            minimum_time_share=version.policy.reading.minimum_time_share,
         )
     return states
 

@@ -103,6 +103,7 @@ def course_page(slug: str) -> str:
             progress=progress,
             minimum_reading_minutes=shown.policy.post_test.minimum_reading_minutes,
             enrollment=enrollment,
+            minimum_time_share=shown.policy.reading.minimum_time_share,
         )
         owed = completion.outstanding(state)
     return render_template(
@@ -117,6 +118,9 @@ def course_page(slug: str) -> str:
         owed=owed,
         module_state=queries.module_state,
         percent=completion.percent_complete(state) if state else 0,
+        time_left={s.position: completion.minutes_remaining(s) for s in state.modules}
+        if state
+        else {},
         newer_version=shown.id != current.id,
         can_preview=can_preview_courses(current_user),
         panels=course_panels_for(current_user, enrollment, state, course) if enrollment else [],

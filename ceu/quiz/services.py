@@ -154,7 +154,10 @@ def _check_post_test_allowed(
     if not enrollment.is_active:
         raise QuizError("You are not enrolled in this course.")
     if not queries.post_test_unlocked(enrollment):
-        raise QuizError("The post-test opens once you have read every module.")
+        raise QuizError(
+            "The post-test opens once you have read every module and spent the minimum "
+            "reading time in each."
+        )
     finished = [a for a in previous if a.is_final]
     if enrollment.post_test_passed_at is not None:  # the result of record already passes
         raise QuizError("You have already passed the post-test.")

@@ -71,6 +71,7 @@ def overview(slug: str) -> str:
         open_attempt=next((a for a in attempts if a.is_open), None),
         unlocked=queries.post_test_unlocked(enrollment),
         policy=_policy_summary(policy),
+        seat_time=enrollment.version.policy.reading.minimum_time_share > 0,
         attempts_left=left,
         result_of_record=queries.result_of_record(enrollment, finished),
         form=QuizForm(),

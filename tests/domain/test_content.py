@@ -21,6 +21,7 @@ from ceu.domain.content import (
     Pool,
     compute_contact_hours,
     content_hash,
+    module_reading_minutes,
     parse_course,
 )
 from ceu.domain.questions import QUESTION_TYPES
@@ -122,7 +123,7 @@ CORPUS = [
     ),
     Broken(
         "unknown-key-front-matter",
-        _replace(f"{M1}/module.md", "estimated_minutes: 5\n", "estimated_minutes: 5\nauthor: X\n"),
+        _replace(f"{M1}/module.md", "estimated_minutes: 3\n", "estimated_minutes: 3\nauthor: X\n"),
         f"{M1}/module.md",
         "author: X",
         "unknown key 'author' in the front matter",
@@ -528,7 +529,7 @@ CORPUS = [
     ),
     Broken(
         "front-matter-yaml-error-line",
-        _replace(f"{M1}/module.md", "estimated_minutes: 5", "estimated_minutes: [5"),
+        _replace(f"{M1}/module.md", "estimated_minutes: 3", "estimated_minutes: [3"),
         f"{M1}/module.md",
         "objectives:",
         "YAML syntax error",
@@ -892,15 +893,36 @@ def test_find_course_dirs_accepts_one_course_or_a_folder_of_them(tmp_path: Path)
 @pytest.mark.parametrize(
     ("words", "wpm", "minutes", "expected"),
     [
-        (459, 100, (10, 5, 0), 0.25),  # 19.59 min
-        (1500, 100, (0, 0, 0), 0.25),  # exactly 15 min
-        (1499, 100, (0, 0, 0), 0.0),
-        (9000, 100, (30, 10, 0), 2.0),  # 130 min -> 2.1667 -> 2.0
-        (9000, 100, (30, 10, 5), 2.25),  # 135 min exactly
-        (0, 250, (7.5, 7.5, 0), 0.25),
+        ((269, 190), 100, (10, 5, 0), 0.25),  # 3 + 2 + 15 = 20 min
+        ((1500,), 100, (0, 0, 0), 0.25),  # exactly 15 min
+        ((1449,), 100, (0, 0, 0), 0.0),  # 14.49 -> 14 min
+        ((1450,), 100, (0, 0, 0), 0.25),  # 14.5 -> 15 min (half rounds up)
+        ((9000,), 100, (30, 10, 0), 2.0),  # 130 min -> 2.1667 -> 2.0
+        ((9000,), 100, (30, 10, 5), 2.25),  # 135 min exactly
+        ((), 250, (7.5, 7.5, 0), 0.25),
+        ((740, 740), 100, (0, 0, 0), 0.0),  # 7 + 7 = 14: the estimates are what add up
     ],
 )
 def test_contact_hours_round_down_to_the_quarter_hour(
-    words: int, wpm: int, minutes: tuple[float, float, float], expected: float
+    words: tuple[int, ...], wpm: int, minutes: tuple[float, float, float], expected: float
 ) -> None:
     assert compute_contact_hours(words, wpm, *minutes) == expected
+
+
+@pytest.mark.parametrize(("words", "wpm", "expected"), [(269, 100, 3), (20, 100, 1), (250, 100, 3)])
+def test_module_estimate_is_its_words_at_the_course_rate(
+    words: int, wpm: int, expected: int
+) -> None:
+    assert module_reading_minutes(words, wpm) == expected
+
+
+def test_a_module_estimate_that_does_not_follow_the_rate_is_refused(course_dir: Path) -> None:
+    module = next(course_dir.glob("01-*/module.md"))
+    module.write_text(module.read_text().replace("estimated_minutes: 3", "estimated_minutes: 9"))
+    errors = _errors(course_dir)
+    assert any(
+        "estimated_minutes is 9 but the module has 269 words" in e.message
+        and "set estimated_minutes: 3" in e.message
+        and e.line == 3
+        for e in errors
+    ), errors

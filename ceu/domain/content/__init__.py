@@ -35,7 +35,7 @@ from ceu.domain.content.model import (
     apa_citation,
     content_hash,
 )
-from ceu.domain.content.parse import compute_contact_hours, parse_course
+from ceu.domain.content.parse import compute_contact_hours, module_reading_minutes, parse_course
 from ceu.domain.content.schema import (
     COURSE_FILE,
     FORMAT_VERSION,
@@ -75,6 +75,7 @@ __all__ = [
     "Section",
     "apa_citation",
     "compute_contact_hours",
+    "module_reading_minutes",
     "content_hash",
     "parse_course",
 ]

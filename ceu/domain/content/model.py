@@ -197,6 +197,7 @@ class ReadingPolicy:
     """How reading progress is recorded."""
 
     auto_complete_at_end: bool
+    minimum_time_share: float = 0  # share of each module's estimate a learner must spend
 
 
 @dataclass(frozen=True)

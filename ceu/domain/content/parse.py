@@ -69,27 +69,34 @@ def parse_course(
     return CourseParser(folder_name, dict(files), read_errors).parse()
 
 
+def module_reading_minutes(words: int, words_per_minute: int) -> int:
+    """A module's estimate: its words at the course's rate, to the nearest minute (at least 1)."""
+    return max(1, math.floor(Fraction(words, words_per_minute) + Fraction(1, 2)))
+
+
 def compute_contact_hours(
-    reading_words: int,
+    module_words: Sequence[int],
     words_per_minute: int,
     post_test_minutes: float,
     evaluation_minutes: float,
     other_minutes: float,
 ) -> float:
     """Total minutes rounded down to the quarter hour: the documented, auditable formula
-    (the validator holds every course's declared hours to it)."""
+    (the validator holds every course's declared hours to it). Reading time is the sum of
+    the module estimates, so the estimates add up to the total."""
     total = contact_minutes(
-        reading_words, words_per_minute, post_test_minutes, evaluation_minutes, other_minutes
+        module_words, words_per_minute, post_test_minutes, evaluation_minutes, other_minutes
     )
     return float(Fraction(math.floor(total * 4 / 60), 4))
 
 
 def contact_minutes(
-    words: int, wpm: int, post_test: float, evaluation: float, other: float
+    module_words: Sequence[int], wpm: int, post_test: float, evaluation: float, other: float
 ) -> Fraction:
-    """The exact minutes behind the contact hours: reading time plus the declared extras."""
+    """The exact minutes behind the contact hours: the module estimates plus the extras."""
+    reading = sum(module_reading_minutes(words, wpm) for words in module_words)
     exact = [Fraction(repr(value)) for value in (post_test, evaluation, other)]
-    return Fraction(words, wpm) + sum(exact, Fraction(0))
+    return Fraction(reading) + sum(exact, Fraction(0))
 
 
 class CourseParser(ModuleParser):
@@ -516,19 +523,41 @@ class CourseParser(ModuleParser):
             return
         words = sum(draft.rendered.word_count for draft in self.modules if draft.rendered)
         wpm = hours["reading_words_per_minute"]
+        estimates = [
+            module_reading_minutes(draft.rendered.word_count, wpm)
+            for draft in self.modules
+            if draft.rendered
+        ]
+        self.check_module_estimates(wpm)
         extra = (hours["post_test_minutes"], hours["evaluation_minutes"], hours["other_minutes"])
-        computed = compute_contact_hours(words, wpm, *extra)
+        module_words = [draft.rendered.word_count for draft in self.modules if draft.rendered]
+        computed = compute_contact_hours(module_words, wpm, *extra)
         if Fraction(repr(hours["hours"])) != Fraction(computed):
-            total = contact_minutes(words, wpm, *extra)
+            total = contact_minutes(module_words, wpm, *extra)
             self.error(
                 COURSE_FILE,
                 self.course_node["contact_hours"].value_line("hours"),
                 f"contact_hours.hours is {hours['hours']:g} but the computed value is "
-                f"{computed:g} ({words:,} words / {wpm} wpm = "
-                f"{float(Fraction(words, wpm)):.1f} min reading + {extra[0]:g} post-test + "
+                f"{computed:g} ({words:,} words / {wpm} wpm = {sum(estimates)} min "
+                f"reading (the module estimates) + {extra[0]:g} post-test + "
                 f"{extra[1]:g} evaluation + {extra[2]:g} other = {float(total):.1f} min, "
                 f"rounded down to the quarter hour) — set hours: {computed:g}",
             )
+
+    def check_module_estimates(self, wpm: int) -> None:
+        """Each module's estimated_minutes is its words at the course's reading rate."""
+        for draft in self.modules:
+            if draft.rendered is None or draft.front is None or draft.front_node is None:
+                continue
+            expected = module_reading_minutes(draft.rendered.word_count, wpm)
+            if draft.front.get("estimated_minutes") not in (None, expected):
+                self.error(
+                    f"{draft.folder}/module.md",
+                    draft.front_node.value_line("estimated_minutes"),
+                    f"estimated_minutes is {draft.front['estimated_minutes']} but the module "
+                    f"has {draft.rendered.word_count:,} words, {expected} min at the course's "
+                    f"{wpm} words per minute — set estimated_minutes: {expected}",
+                )
 
     # ---- building (only reached without errors)
 

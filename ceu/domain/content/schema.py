@@ -203,7 +203,10 @@ KNOWLEDGE_CHECK_FIELDS = (
     Field("items", INTEGER, check=_between(0, None)),
     Field("counts_toward_grade", BOOLEAN),
 )
-READING_FIELDS = (Field("auto_complete_at_end", BOOLEAN),)
+READING_FIELDS = (
+    Field("auto_complete_at_end", BOOLEAN),
+    Field("minimum_time_share", NUMBER, required=False, default=0, check=_between(0, 1)),
+)
 EVALUATION_FIELDS = (Field("items", LIST, check=lambda v: None if v else "is empty"),)
 EVALUATION_ITEM_FIELDS = (
     Field("id", TEXT, check=_matches(EVALUATION_ID, "id ([a-z0-9_]+)")),
