@@ -22,7 +22,8 @@ from ceu.certificates import services as cert_services
 from ceu.domain import content as dc
 from ceu.domain.content.write import course_files
 from ceu.domain.item_lint import lint_course
-from ceu.extensions import db
+from ceu.domain.publication import publication_warnings
+from ceu.extensions import db, utcnow
 from ceu.files import find_course_dirs, format_course, load_course, write_course
 
 ROLE_CHOICE = click.Choice([r.value for r in Role])
@@ -185,6 +186,12 @@ def _load_all(path: Path) -> tuple[list[dc.Course], list[str]]:
     return parsed, errors
 
 
+def _echo_publication_warnings(course: dc.Course) -> None:
+    """Accreditation details still missing: printed, never fatal (the provider adds them)."""
+    for line in publication_warnings(course, utcnow().date()):
+        click.echo(f"warning (before publishing): {line}", err=True)
+
+
 @courses.command("validate")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option(
@@ -204,6 +211,7 @@ def courses_validate(path: Path, strict: bool) -> None:
         for warning in warnings:
             click.echo(f"{'error' if strict else 'warning'}: {warning}", err=True)
         warned += len(warnings)
+        _echo_publication_warnings(course)
         questions = len(course.questions)
         state = "FAIL" if strict and warnings else "ok  "
         click.echo(
@@ -228,6 +236,8 @@ def courses_import(path: Path) -> None:
             click.echo(line, err=True)
         click.echo(f"{len(errors)} problem(s) found; nothing was imported.", err=True)
         sys.exit(1)
+    for course in parsed:
+        _echo_publication_warnings(course)
     results = [catalog_services.import_course(parsed=course) for course in parsed]
     db.session.commit()
     for result in results:

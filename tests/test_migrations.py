@@ -323,4 +323,53 @@ def test_shared_limit_tables_come_and_go_with_0011_keeping_accounts(empty_databa
         assert not {"login_throttle", "rate_limit_counter"} & tables
         assert [tuple(r) for r in kept] == [("k@example.org", 2)]
         upgrade()
+
+
+def test_attestations_are_dropped_on_downgrade_keeping_enrollments_and_come_back_empty(
+    empty_database, tmp_path
+):
+    """0012 adds the attestation table; downgrading drops it and keeps every enrollment with
+    its evaluation flag; upgrading again gives an empty table that accepts one per enrollment."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from ceu.auth.services import create_user
+    from ceu.catalog.services import import_course
+    from ceu.certificates.models import Attestation
+    from ceu.extensions import utcnow
+    from ceu.learning.services import enroll
+    from tests.conftest import PASSWORD, parsed_example_course
+
+    app = create_app(config_for_tests(empty_database, str(tmp_path)))
+    with app.app_context():
+        upgrade()
+        course = import_course(parsed=parsed_example_course()).course
+        user = create_user(email="a@example.org", full_name="Att Ested", password=PASSWORD)
+        other = create_user(email="b@example.org", full_name="Not Yet", password=PASSWORD)
+        attested = enroll(user=user, course=course)
+        attested.evaluation_submitted_at = utcnow()
+        enroll(user=other, course=course)
+        db.session.flush()
+        db.session.add(Attestation(enrollment_id=attested.id, statement="I attest."))
+        db.session.commit()
+        enrollment_id = attested.id
+        db.session.remove()
+
+        downgrade(revision="0011")
+        with db.engine.connect() as conn:
+            assert "attestation" not in inspect(conn).get_table_names()
+            kept = conn.execute(
+                text("SELECT count(*), count(evaluation_submitted_at) FROM enrollment")
+            ).one()
+        assert tuple(kept) == (2, 1)
+
+        upgrade()
+        assert db.session.query(Attestation).count() == 0
+        db.session.add(Attestation(enrollment_id=enrollment_id, statement="Again."))
+        db.session.commit()
+        db.session.add(Attestation(enrollment_id=enrollment_id, statement="Twice."))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+        db.session.remove()
         db.engine.dispose()

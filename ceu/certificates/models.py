@@ -116,6 +116,17 @@ class Certificate(db.Model):  # type: ignore[name-defined,misc]
         self.superseded_at = now
 
 
+class Attestation(db.Model):  # type: ignore[name-defined,misc]
+    """What the learner attested before the evaluation; at most one per enrollment (the
+    primary key), copied into the certificate record when one is issued."""
+
+    enrollment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrollment.id", ondelete="CASCADE"), primary_key=True
+    )
+    statement: Mapped[str] = mapped_column(Text)
+    attested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class EvaluationResponse(db.Model):  # type: ignore[name-defined,misc]
     """Answers to the course evaluation, kept apart from who gave them (no user link)."""
 

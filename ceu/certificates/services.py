@@ -18,6 +18,7 @@ from ceu.auth.models import User
 from ceu.catalog.models import Course, IssueMode
 from ceu.certificates import queries
 from ceu.certificates.models import (
+    Attestation,
     Certificate,
     CertificateSequence,
     EvaluationResponse,
@@ -35,7 +36,12 @@ from ceu.domain.certificates import (
     new_verification_code,
     record_hash,
 )
-from ceu.domain.evaluation import EvaluationProblem, read_evaluation
+from ceu.domain.evaluation import (
+    ATTESTATION,
+    EvaluationProblem,
+    attestation_problem,
+    read_evaluation,
+)
 from ceu.extensions import db, utcnow
 from ceu.learning import services as learning_services
 from ceu.learning.models import Enrollment, EnrollmentStatus, InvalidTransition
@@ -133,6 +139,9 @@ def submit_evaluation(
     now = now or utcnow()
     items = enrollment.version.policy.evaluation
     answers, problems = read_evaluation(items, raw)
+    unattested = attestation_problem(raw)
+    if unattested is not None:
+        problems = [unattested, *problems]
     if problems:
         return problems
     claimed = db.session.execute(
@@ -144,6 +153,7 @@ def submit_evaluation(
     db.session.refresh(enrollment)
     if claimed != 1:
         raise CertificateError("You have already submitted the evaluation for this course.")
+    db.session.add(Attestation(enrollment_id=enrollment.id, statement=ATTESTATION, attested_at=now))
     db.session.add(
         EvaluationResponse(
             course_id=enrollment.course_id,
@@ -190,6 +200,9 @@ def _build_record(
 ) -> CertificateRecord:
     settings = provider_settings()
     version = enrollment.version
+    attestation = (  # given with the evaluation, so there is none before it
+        db.session.get(Attestation, enrollment.id) if enrollment.evaluation_submitted_at else None
+    )
     return CertificateRecord(
         certificate_number=number,
         verification_code=code,
@@ -213,6 +226,8 @@ def _build_record(
         signatory_title=settings.signatory_title,
         signature_image_png_b64=settings.signature_png_b64,
         learner_email_hash=email_hash(user.email, number),
+        learner_attestation=attestation.statement if attestation else "",
+        attested_at=attestation.attested_at.isoformat() if attestation else "",
     )
 
 
@@ -233,6 +248,13 @@ def _create(
     if not settings.is_complete:
         raise CertificateError(
             "Set the provider name, signatory name and title under Provider settings first."
+        )
+    accreditation = enrollment.version.policy.accreditation
+    if accreditation is not None and accreditation.is_expired_on(now.date()):
+        raise CertificateError(
+            f"This course version expired on {accreditation.expiry_date}: no certificate "
+            f"can be issued for it until the provider reviews the course and releases a new "
+            f"version."
         )
     sequence, number = _next_number(now.year)
     code = new_verification_code()

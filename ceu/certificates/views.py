@@ -32,7 +32,7 @@ from ceu.core.errors import on_refusal
 from ceu.core.nav import NavLink, add_nav_link, signed_in
 from ceu.domain import completion, credit
 from ceu.domain.certificates import CertificateStatus, learner_subject_id
-from ceu.domain.evaluation import LIKERT_LABELS
+from ceu.domain.evaluation import ATTESTATION, LIKERT_LABELS
 from ceu.extensions import db, limiter, utcnow
 from ceu.learning.dashboard import add_course_panel, add_dashboard_panel, set_hours_source
 from ceu.learning.views import enrollment_or_404
@@ -95,6 +95,7 @@ def evaluation(slug: str) -> Any:
         form=form,
         problems=problems,
         labels=LIKERT_LABELS,
+        attestation=ATTESTATION,
         values=request.form,
     ), status
 

@@ -60,6 +60,8 @@ class CertificateRecord:
     signature_image_png_b64: str = ""  # optional; empty when the provider uploaded none
     supersedes_number: str = ""  # the certificate this one corrects, if any
     learner_email_hash: str = field(default="")  # sha256 of the e-mail, for the credential
+    learner_attestation: str = ""  # what the learner attested before the evaluation
+    attested_at: str = ""  # when (ISO 8601, UTC); empty for certificates issued before
 
     def to_json(self) -> dict[str, object]:
         """Plain JSON-ready form, with dates as ISO strings."""

@@ -9,6 +9,24 @@ from typing import Any
 from ceu.domain.content import EvaluationItem, EvaluationItemType
 
 LIKERT_LABELS = ("Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree")
+
+# What the learner attests before the evaluation is accepted; stored with the certificate.
+ATTESTATION = (
+    "I attest that I completed this activity myself, and that the time I report for it is "
+    "the time I actually spent on it."
+)
+ATTESTATION_FIELD = "attest"
+
+
+def attestation_problem(raw: Mapping[str, str]) -> EvaluationProblem | None:
+    """The evaluation is accepted only with the learner's attestation ticked."""
+    if (raw.get(ATTESTATION_FIELD) or "").strip() == "yes":
+        return None
+    return EvaluationProblem(
+        ATTESTATION_FIELD, "Tick the attestation: only the learner who did the course may submit."
+    )
+
+
 MAX_TEXT = 4000
 
 

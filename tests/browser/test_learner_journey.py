@@ -218,6 +218,10 @@ def test_counselor_fails_then_passes_and_downloads_the_approved_certificate(
     expect(page.get_by_role("alert")).to_contain_text("There is a problem")
     pick(ui, groups.nth(0), "Strongly agree")
     ui.fill("Comments and suggestions.", "Clear modules; more case vignettes, please.")
+    ui.click_button("Submit the evaluation", status=422)  # the attestation is still unticked
+    expect(page.get_by_role("alert")).to_contain_text("Attestation")
+    pick(ui, groups.nth(0), "Strongly agree")
+    ui.check("I attest that I completed this activity myself")
     ui.click_button("Submit the evaluation")
     visitor.expect_heading(COURSE)
     visitor.expect_message("Thank you for your evaluation.")

@@ -192,3 +192,14 @@ def test_shipped_courses_round_trip(run, db, tmp_path):
     for course in db.session.scalars(select(Course)):
         assert run("courses", "export", course.slug, out).exit_code == 0
         assert_same_tree(SHIPPED / course.slug, out / course.slug)
+
+
+def test_validate_strict_passes_the_shipped_course_and_warns_about_provider_details(run):
+    shipped = Path(__file__).resolve().parents[2] / "courses" / "ketamine-refractory-anxiety"
+    result = run("courses", "validate", "--strict", shipped)
+    assert result.exit_code == 0, result.output
+    assert "0 item warning(s)" in result.output
+    assert "warning (before publishing): ketamine-refractory-anxiety/course.yaml: " in (
+        result.output
+    )
+    assert "disclosures.authors is empty" in result.output

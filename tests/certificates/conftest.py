@@ -58,6 +58,7 @@ def finish(course, enroll) -> Any:
 
 
 EVALUATION = {
+    "attest": "yes",
     "e-objectives_met.CO1": "5",
     "e-objectives_met.CO2": "4",
     "e-relevance": "4",

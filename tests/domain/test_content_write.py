@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ceu.domain.content import (
+    Accreditation,
     BlueprintEntry,
     ContactHours,
     Course,
@@ -36,6 +37,7 @@ from ceu.domain.content import (
     ReviewPolicy,
     Scoring,
     compute_contact_hours,
+    module_reading_minutes,
     parse_course,
 )
 from ceu.domain.content.snapshot import policy_from_json, policy_to_json
@@ -203,10 +205,16 @@ def courses(draw: st.DrawFn) -> Course:
     modules = []
     for position in range(1, module_count + 1):
         modules.append(draw(_modules(position, keys, course_objectives, module_count)))
-    words = sum(render_body(m.body_markdown, None).word_count for m in modules)
+    module_words = [render_body(m.body_markdown, None).word_count for m in modules]
+    words = sum(module_words)
     wpm = draw(st.integers(1, 300))
+    # estimates follow the course's rate (the parser refuses any other value)
+    modules = [
+        dataclasses.replace(m, estimated_minutes=module_reading_minutes(n, wpm))
+        for m, n in zip(modules, module_words, strict=True)
+    ]
     minutes = [draw(st.sampled_from([0, 5, 7.5, 30, 12.25])) for _ in range(3)]
-    hours = compute_contact_hours(words, wpm, *minutes)
+    hours = compute_contact_hours(module_words, wpm, *minutes)
     blueprint = tuple(
         BlueprintEntry(m.slug, draw(st.integers(1, len(m.pool(Pool.POST_TEST))))) for m in modules
     )
@@ -253,7 +261,20 @@ def courses(draw: st.DrawFn) -> Course:
             items=draw(st.integers(0, kc_available)),
             counts_toward_grade=draw(st.booleans()),
         ),
-        reading=ReadingPolicy(auto_complete_at_end=draw(st.booleans())),
+        reading=ReadingPolicy(
+            auto_complete_at_end=draw(st.booleans()),
+            minimum_time_share=draw(st.sampled_from([0, 0.5, 0.25, 1])),
+        ),
+        accreditation=draw(
+            st.none()
+            | st.builds(
+                Accreditation,
+                release_date=st.just("2026-01-15"),
+                last_review_date=st.sampled_from(["2026-01-15", "2026-06-30"]),
+                expiry_date=st.sampled_from(["2028-12-31", "2029-01-15"]),
+                delivery_format=text(max_words=6),
+            )
+        ),
         evaluation=draw(_evaluation(course_objectives)),
         modules=tuple(modules),
         files=(),

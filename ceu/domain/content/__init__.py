@@ -8,6 +8,7 @@ Reading and writing folders on disk is ``ceu.files``: this package never touches
 
 from ceu.domain.content.model import (
     CATALOG_FIELDS,
+    Accreditation,
     BlueprintEntry,
     ContactHours,
     ContentError,
@@ -44,6 +45,7 @@ from ceu.domain.content.schema import (
 )
 
 __all__ = [
+    "Accreditation",
     "CATALOG_FIELDS",
     "COURSE_FILE",
     "FORMAT_VERSION",

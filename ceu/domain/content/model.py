@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
+from datetime import date
 from enum import StrEnum
 
 from ceu.domain.markdown import Section
@@ -141,6 +142,20 @@ class Reference:
     doi: str | None
     url: str | None
     note: str | None
+
+
+@dataclass(frozen=True)
+class Accreditation:
+    """The dates and format an accrediting board asks a home-study course to state."""
+
+    release_date: str  # ISO dates, kept as text so the stored front matter stays plain JSON
+    last_review_date: str
+    expiry_date: str  # at most three years after the last review
+    delivery_format: str
+
+    def is_expired_on(self, day: date) -> bool:
+        """Past the expiry date, no certificate may be issued for the course."""
+        return day > date.fromisoformat(self.expiry_date)
 
 
 @dataclass(frozen=True)
@@ -281,6 +296,7 @@ class CoursePolicy:
     knowledge_check: KnowledgeCheckPolicy
     reading: ReadingPolicy
     evaluation: tuple[EvaluationItem, ...]
+    accreditation: Accreditation | None = None
 
 
 # Course fields the catalog stores in columns of their own rather than in the policy
@@ -310,6 +326,7 @@ class Course:
     modules: tuple[Module, ...]
     files: tuple[tuple[str, str], ...]
     content_hash: str
+    accreditation: Accreditation | None = None
 
     @property
     def policy(self) -> CoursePolicy:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from datetime import date
 from fractions import Fraction
 from typing import Any, TypeVar
 
 from ceu.domain.content.model import (
+    Accreditation,
     BlueprintEntry,
     ContactHours,
     ContentError,
@@ -39,6 +41,7 @@ from ceu.domain.content.model import (
 )
 from ceu.domain.content.parse_module import ModuleDraft, ModuleParser
 from ceu.domain.content.schema import (
+    ACCREDITATION_FIELDS,
     BLUEPRINT_FIELDS,
     CONTACT_HOURS_FIELDS,
     COURSE_FIELDS,
@@ -72,6 +75,21 @@ def parse_course(
 def module_reading_minutes(words: int, words_per_minute: int) -> int:
     """A module's estimate: its words at the course's rate, to the nearest minute (at least 1)."""
     return max(1, math.floor(Fraction(words, words_per_minute) + Fraction(1, 2)))
+
+
+def _iso(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def three_years_after(day: date) -> date:
+    """The latest expiry a review allows (29 February falls back to the 28th)."""
+    try:
+        return day.replace(year=day.year + 3)
+    except ValueError:
+        return day.replace(year=day.year + 3, day=28)
 
 
 def compute_contact_hours(
@@ -219,9 +237,44 @@ class CourseParser(ModuleParser):
         ):
             if key in course:
                 course[key] = self.fields(COURSE_FILE, course[key], table, key, prefix=f"{key}.")
+        if course.get("accreditation") is not None:
+            course["accreditation"] = self.fields(
+                COURSE_FILE,
+                course["accreditation"],
+                ACCREDITATION_FIELDS,
+                "accreditation",
+                prefix="accreditation.",
+            )
+            self.check_accreditation(course["accreditation"])
         self.parse_disclosures(course)
         self.parse_blueprint(course)
         self.parse_evaluation(course)
+
+    def check_accreditation(self, values: dict[str, Any] | None) -> None:
+        """Released, then reviewed, then expiring at most three years after the review."""
+        if values is None or self.course_node is None:
+            return
+        release, review, expiry = (
+            _iso(values.get(name)) for name in ("release_date", "last_review_date", "expiry_date")
+        )
+        node = self.course_node["accreditation"]
+        if release and review and review < release:
+            self.error(
+                COURSE_FILE,
+                node.value_line("last_review_date"),
+                f"accreditation.last_review_date {review} is before the release date {release} "
+                f"— a course is reviewed on or after its release",
+            )
+        if not review or not expiry:
+            return  # a missing or malformed date is reported by the field check
+        limit = three_years_after(review)
+        if not review < expiry <= limit:
+            self.error(
+                COURSE_FILE,
+                node.value_line("expiry_date"),
+                f"accreditation.expiry_date {expiry} must be after the last review ({review}) "
+                f'and at most three years after it — set expiry_date: "{limit}" or earlier',
+            )
 
     def parse_references(self, items: LineList | None) -> dict[str, Reference] | None:
         if items is None:
@@ -612,6 +665,9 @@ class CourseParser(ModuleParser):
             modules=modules,
             files=files,
             content_hash=content_hash(files),
+            accreditation=(
+                Accreditation(**course["accreditation"]) if course.get("accreditation") else None
+            ),
         )
 
     def build_module(self, draft: ModuleDraft) -> Module:

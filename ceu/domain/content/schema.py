@@ -135,6 +135,14 @@ def _between(low: float, high: float | None, *, low_open: bool = False) -> Check
     return check
 
 
+def _iso_date(value: Any) -> str | None:
+    try:
+        date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return 'is not a date written as "YYYY-MM-DD" (quote it)'
+    return None
+
+
 def _count_between(low: int, high: int, what: str) -> Check:
     return lambda value: (
         None if low <= len(value) <= high else f"has {len(value)} {what}; it needs {low}–{high}"
@@ -159,6 +167,13 @@ COURSE_FIELDS = (
     Field("knowledge_check", MAPPING),
     Field("reading", MAPPING),
     Field("evaluation", MAPPING),
+    Field("accreditation", optional(MAPPING), required=False),
+)
+ACCREDITATION_FIELDS = (
+    Field("release_date", TEXT, check=_iso_date),
+    Field("last_review_date", TEXT, check=_iso_date),
+    Field("expiry_date", TEXT, check=_iso_date),
+    Field("delivery_format", TEXT),
 )
 CONTACT_HOURS_FIELDS = (
     Field("reading_words_per_minute", INTEGER, check=_between(0, None, low_open=True)),

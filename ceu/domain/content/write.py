@@ -22,6 +22,7 @@ from yaml.emitter import Emitter
 from yaml.resolver import Resolver
 
 from ceu.domain.content.model import (
+    Accreditation,
     ContactHours,
     Course,
     Disclosures,
@@ -32,6 +33,7 @@ from ceu.domain.content.model import (
     Person,
     PostTestPolicy,
     Question,
+    ReadingPolicy,
     Reference,
 )
 from ceu.domain.content.schema import COURSE_FILE, FORMAT_VERSION
@@ -71,6 +73,7 @@ def course_yaml(course: Course) -> str:
             ("credit_requirements", course.credit_requirements),
             ("contact_hours", _contact_hours(course.contact_hours)),
             ("disclosures", _disclosures(course.disclosures)),
+            *_accreditation(course.accreditation),
             ("references", [_reference(r) for r in course.references]),
             ("post_test", _post_test(course.post_test)),
             (
@@ -82,7 +85,7 @@ def course_yaml(course: Course) -> str:
                     ]
                 ),
             ),
-            ("reading", _Map([("auto_complete_at_end", course.reading.auto_complete_at_end)])),
+            ("reading", _reading(course.reading)),
             ("evaluation", _Map([("items", _evaluation(course.evaluation))])),
         ],
         width=WIDTH,
@@ -167,6 +170,20 @@ def _reference(reference: Reference) -> _Map:
     ]
     if reference.source:
         pairs.append(("source", reference.source))
+    return _Map(pairs)
+
+
+def _accreditation(accreditation: Accreditation | None) -> list[tuple[str, Any]]:
+    if accreditation is None:
+        return []
+    names = ("release_date", "last_review_date", "expiry_date", "delivery_format")
+    return [("accreditation", _Map([(name, getattr(accreditation, name)) for name in names]))]
+
+
+def _reading(policy: ReadingPolicy) -> _Map:
+    pairs: list[tuple[str, Any]] = [("auto_complete_at_end", policy.auto_complete_at_end)]
+    if policy.minimum_time_share:
+        pairs.append(("minimum_time_share", policy.minimum_time_share))
     return _Map(pairs)
 
 
