@@ -189,10 +189,9 @@ def check_select_all(course: Course, module: Module, question: Question) -> list
         problems.append('end the stem with "Select all that apply."')
     if re.search(r"\b(select|choose|pick) (two|three|four|[2-5])\b", stem):
         problems.append("remove the number of correct options from the stem")
-    return [
-        LintWarning(_bank_file(course, module), "select-all", "; ".join(problems), question.id)
-        for _ in problems[:1]
-    ]
+    if not problems:
+        return []
+    return [LintWarning(_bank_file(course, module), "select-all", "; ".join(problems), question.id)]
 
 
 def check_cue_words(course: Course, module: Module, question: Question) -> list[LintWarning]:
