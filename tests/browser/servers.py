@@ -158,7 +158,7 @@ class LiveServer:
             return connection.execute(sql, params).fetchall()
 
     def execute(self, sql: str, *params: Any) -> int:
-        """Write to the journey database: only to put shared state back after a journey."""
+        """Write to the journey database: to put shared state back, or to stand in for time."""
         with (
             contextlib.closing(sqlite3.connect(self.database, timeout=10)) as connection,
             connection,

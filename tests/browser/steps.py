@@ -306,9 +306,10 @@ class KeyedItem:
         return [self.options[o] for o in self.key]
 
     def wrong(self) -> list[str]:
-        """As many answers as the question asks for, at least one of them wrong."""
+        """Wrong options only (as many as there are keys, if there are that many): the item
+        scores zero whether multiple response is scored exactly or with partial credit."""
         others = [text for o, text in self.options.items() if o not in self.key]
-        return (others[:1] + self.right())[: len(self.key)]
+        return others[: len(self.key)]
 
     def group(self, page: Page) -> Locator:
         """The question's fieldset, named by its legend ("Question N: stem")."""

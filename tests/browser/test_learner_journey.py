@@ -152,6 +152,24 @@ def test_counselor_fails_then_passes_and_downloads_the_approved_certificate(
     visitor.expect_heading(COURSE)
     visitor.expect_message("You have read every module.")
 
+    # Seat time: read at test speed, every module still owes reading time, and the
+    # post-test stays closed (the page says why; nothing blocks reading).
+    expect(page.get_by_text("of reading time before the post-test").first).to_be_visible()
+    ui.follow_link("Post-test")
+    visitor.expect_heading("Post-test")
+    expect(page.get_by_text("spent the minimum reading time in each")).to_be_visible()
+    expect(page.get_by_role("button", name="Start the post-test")).to_have_count(0)
+    # Half an hour of reading passes (the server credits at most 10 minutes per page view,
+    # so the journey records it directly rather than waiting).
+    live_server.execute(
+        "UPDATE module_progress SET seconds_spent = seconds_spent + 1800 WHERE enrollment_id ="
+        " (SELECT e.id FROM enrollment e JOIN [user] u ON u.id = e.user_id WHERE u.email = ?)",
+        me.email,
+    )
+    ui.follow_link(COURSE)
+    visitor.expect_heading(COURSE)
+    expect(page.get_by_text("of reading time before the post-test")).to_have_count(0)
+
     # First post-test attempt: a few questions skipped, most answers wrong.
     ui.follow_link("Post-test")
     visitor.expect_heading("Post-test")
