@@ -113,15 +113,22 @@ def users_revoke(email: str, role: str) -> None:
     click.echo(f"{user.email}: {'removed' if changed else 'did not have'} {role}.")
 
 
+def _set_active(email: str, *, active: bool) -> None:
+    user = _user_or_exit(email)
+    changed = auth_services.set_active(user=user, active=active)
+    db.session.commit()
+    done, unchanged = (
+        ("activated", "already active") if active else ("deactivated", "already inactive")
+    )
+    click.echo(f"{user.email}: {done if changed else unchanged}.")
+
+
 @users.command("deactivate")
 @click.argument("email")
 @with_appcontext
 def users_deactivate(email: str) -> None:
     """Disable the account EMAIL: it cannot log in and every session of it ends now."""
-    user = _user_or_exit(email)
-    changed = auth_services.set_active(user=user, active=False)
-    db.session.commit()
-    click.echo(f"{user.email}: {'deactivated' if changed else 'already inactive'}.")
+    _set_active(email, active=False)
 
 
 @users.command("activate")
@@ -129,10 +136,7 @@ def users_deactivate(email: str) -> None:
 @with_appcontext
 def users_activate(email: str) -> None:
     """Enable the account EMAIL again (it logs in with its password as before)."""
-    user = _user_or_exit(email)
-    changed = auth_services.set_active(user=user, active=True)
-    db.session.commit()
-    click.echo(f"{user.email}: {'activated' if changed else 'already active'}.")
+    _set_active(email, active=True)
 
 
 @users.command("list")
